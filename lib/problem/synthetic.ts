@@ -1,0 +1,73 @@
+/**
+ * Synthetic power-law problem (THEORY §1): λ_k = k^(−ν) for k = 1..N (λ_1 = 1), optionally floored at
+ * λ_min; coefficients coef_k = k^(−(κ+1)/2) normalised to unit norm, so C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1)
+ * and L(0) = 1/(2N). The dense form uses a seeded Haar-random orthogonal U: K = N·U diag(λ) Uᵀ with
+ * eigenvectors the columns of U, and d_0 = U·coef (THEORY writes the same with U transposed).
+ * The source exponent is ζ = κ/ν.
+ */
+import type { DenseProblem, Spectrum } from "../types.ts";
+import { haarOrthogonal } from "../linalg/haarOrthogonal.ts";
+import type { DenseKernels } from "../linalg/types.ts";
+import { gemmTs } from "../linalg/gemmTs.ts";
+
+export interface SyntheticParams {
+  readonly N: number;
+  readonly nu: number;
+  readonly kappa: number;
+  /** eigenvalues below this are raised to it (0 = none) */
+  readonly lambdaMin?: number;
+  readonly seed?: number;
+}
+
+function check({ N, nu, kappa, lambdaMin = 0 }: SyntheticParams): void {
+  if (!Number.isInteger(N) || N < 2) throw new RangeError(`N must be an integer ≥ 2, got ${N}`);
+  if (!(Number.isFinite(nu) && nu > 0)) throw new RangeError(`nu must be a finite number > 0, got ${nu}`);
+  if (!(Number.isFinite(kappa) && kappa > -1)) throw new RangeError(`kappa must be a finite number > −1, got ${kappa}`);
+  if (!(Number.isFinite(lambdaMin) && lambdaMin >= 0 && lambdaMin <= 1)) throw new RangeError(`lambdaMin must be in [0, 1], got ${lambdaMin}`);
+}
+
+/** The spectrum and initial eigencomponents only: O(N), no randomness (C_k(0) does not depend on U). */
+export function syntheticSpectrum(params: SyntheticParams): Spectrum {
+  check(params);
+  const { N, nu, kappa, lambdaMin = 0 } = params;
+  const lambda = new Float64Array(N);
+  const c0 = new Float64Array(N);
+  let total = 0;
+  for (let k = 1; k <= N; k++) {
+    lambda[k - 1] = Math.max(Math.pow(k, -nu), lambdaMin);
+    c0[k - 1] = Math.pow(k, -kappa - 1);
+    total += c0[k - 1];
+  }
+  for (let k = 0; k < N; k++) c0[k] /= total;
+  return { N, lambda, c0 };
+}
+
+/** The dense problem: K̂ = U diag(λ) Uᵀ with a Haar U seeded by `seed` (default 0), d_0 = U·coef. O(N³). */
+export function syntheticDense(params: SyntheticParams, kernels?: DenseKernels): DenseProblem {
+  const { N, lambda, c0 } = syntheticSpectrum(params);
+  const U = haarOrthogonal(N, params.seed ?? 0);
+  // B = U·diag(√λ) so that K̂ = B·Bᵀ (a syrk), exactly symmetric
+  const B = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) B[i * N + k] = U[i * N + k] * Math.sqrt(lambda[k]);
+  const khat = new Float64Array(N * N);
+  if (kernels) kernels.syrk(false, N, N, 1, B, 0, khat);
+  else {
+    gemmTs(false, true, N, N, N, 1, B, B, 0, khat);
+    symmetrise(khat, N);
+  }
+  const d0 = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let k = 0; k < N; k++) s += U[i * N + k] * Math.sqrt(c0[k]);
+    d0[i] = s;
+  }
+  return { N, lambda, c0, khat, d0, vectors: U };
+}
+
+function symmetrise(A: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    const m = 0.5 * (A[i * n + j] + A[j * n + i]);
+    A[i * n + j] = m;
+    A[j * n + i] = m;
+  }
+}
