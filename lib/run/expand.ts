@@ -1,0 +1,113 @@
+/**
+ * Config → run list (pure). The settings are the reference scripts' aggregation of the swept lists,
+ * in their order (batch_size, lr, momentum, then the schedule's a, b or p, n0):
+ *  - 'prod': the Cartesian product, the last list varying fastest (itertools.product);
+ *  - 'zip': element-wise; every list has the common length n or length 1 (then repeated n times).
+ * Each regime entry then multiplies the settings: SD by its τ list (τ outermost), linearized by its
+ * replicates (innermost), full once.
+ */
+import type { ScheduleSpec } from "../schedule/index.ts";
+import type { Experiment, RecordConfig } from "./config.ts";
+
+export type RegimeName = "sd" | "full" | "linearized";
+
+/** One run: everything a worker needs besides the problem. */
+export interface RunSpec {
+  /** position in the expansion (0-based) */
+  readonly index: number;
+  readonly regime: RegimeName;
+  readonly tau: number | null;
+  readonly lr: number;
+  /** constant momentum; null for the Jacobi schedule (β_n from a, b) */
+  readonly momentum: number | null;
+  readonly batchSize: number;
+  readonly schedule: ScheduleSpec;
+  readonly nSteps: number;
+  readonly replicate: number;
+  /** RNG seed of the run (linearized batches: experiment seed + replicate) */
+  readonly seed: number;
+  readonly optimizer: "sgd" | "adam" | null;
+  readonly record: RecordConfig;
+  /** per-mode errors every trackEvery steps (0 = off) */
+  readonly trackEvery: number;
+  readonly divergenceFactor: number;
+}
+
+/** One point of the hyper-parameter sweep (before regimes multiply it). */
+export interface Setting {
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly momentum: number | null;
+  readonly schedule: ScheduleSpec;
+}
+
+/** Aggregates named lists like the reference: product (last fastest) or zip (broadcasting length 1). */
+export function aggregate(lists: readonly (readonly number[])[], mode: "prod" | "zip"): number[][] {
+  if (lists.some((l) => l.length === 0)) return [];
+  if (mode === "zip") {
+    const n = Math.max(...lists.map((l) => l.length));
+    for (const l of lists) if (l.length !== 1 && l.length !== n) throw new RangeError(`zip: lists must have equal lengths or length 1, got ${lists.map((x) => x.length).join(", ")}`);
+    return Array.from({ length: n }, (_, i) => lists.map((l) => (l.length === 1 ? l[0] : l[i])));
+  }
+  let out: number[][] = [[]];
+  for (const l of lists) {
+    const next: number[][] = [];
+    for (const prefix of out) for (const v of l) next.push([...prefix, v]);
+    out = next;
+  }
+  return out;
+}
+
+export function expandSettings(e: Experiment): Setting[] {
+  const s = e.sweep;
+  const sched = s.schedule;
+  const momentum = s.momentum ?? [0];
+  switch (sched.kind) {
+    case "constant":
+      return aggregate([s.batch_size, s.lr, momentum], s.aggr_type).map(([batchSize, lr, m]) => ({
+        batchSize, lr, momentum: m, schedule: { kind: "constant", lr, momentum: m },
+      }));
+    case "jacobi":
+      return aggregate([s.batch_size, s.lr, sched.a, sched.b], s.aggr_type).map(([batchSize, lr, a, b]) => ({
+        batchSize, lr, momentum: null, schedule: { kind: "jacobi", lr, a, b, indexing: sched.indexing },
+      }));
+    case "power":
+      return aggregate([s.batch_size, s.lr, momentum, sched.p, sched.n0], s.aggr_type).map(([batchSize, lr, m, p, n0]) => ({
+        batchSize, lr, momentum: m, schedule: { kind: "power", lr, p, n0, momentum: m },
+      }));
+  }
+}
+
+/** The whole run list of an experiment, in a deterministic order. */
+export function expandRuns(e: Experiment): RunSpec[] {
+  const settings = expandSettings(e);
+  const runs: RunSpec[] = [];
+  const common = {
+    nSteps: e.n_steps,
+    record: e.record,
+    trackEvery: e.track?.every ?? 0,
+    divergenceFactor: e.divergence_factor,
+  };
+  for (const r of e.regimes) {
+    if (r.regime === "sd") {
+      for (const tau of r.tau) {
+        for (const st of settings) runs.push({ index: runs.length, regime: "sd", tau, ...st, replicate: 0, seed: e.seed, optimizer: null, ...common });
+      }
+    } else if (r.regime === "full") {
+      for (const st of settings) runs.push({ index: runs.length, regime: "full", tau: null, ...st, replicate: 0, seed: e.seed, optimizer: null, ...common });
+    } else {
+      for (const st of settings) {
+        for (let rep = 0; rep < r.replicates; rep++) {
+          runs.push({ index: runs.length, regime: "linearized", tau: null, ...st, replicate: rep, seed: e.seed + rep, optimizer: r.optimizer, ...common });
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+/** Keeps the runs of shard i of n (1-based i): those whose index ≡ i − 1 (mod n). */
+export function shardRuns(runs: readonly RunSpec[], shard: { index: number; count: number } | undefined): RunSpec[] {
+  if (!shard) return [...runs];
+  return runs.filter((r) => r.index % shard.count === shard.index - 1);
+}
