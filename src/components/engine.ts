@@ -1,0 +1,9 @@
+// The engine's own code for the browser. scripts/site.mjs bundles this file with esbuild into
+// src/components/engine.bundle.js (git-ignored) before every build/preview; pages import the bundle:
+//   import {spectralDiagonal, syntheticSpectrum, constantSchedule} from "./components/engine.bundle.js";
+// Re-export only pure modules of lib/ (typed arrays, no Node APIs).
+export { syntheticSpectrum } from "../../lib/problem/synthetic.ts";
+export { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
+export { batchNoise } from "../../lib/regimes/batchNoise.ts";
+export { constantSchedule } from "../../lib/schedule/constant.ts";
+export { keepLogSpaced, logSpacedSteps } from "../../loaders/logSpaced.ts";
