@@ -8,7 +8,7 @@
 import type { DenseProblem, Spectrum } from "../types.ts";
 import { haarOrthogonal } from "../linalg/haarOrthogonal.ts";
 import type { DenseKernels } from "../linalg/types.ts";
-import { gemmTs } from "../linalg/gemmTs.ts";
+import { denseKernels } from "../linalg/kernels.ts";
 
 export interface SyntheticParams {
   readonly N: number;
@@ -43,18 +43,14 @@ export function syntheticSpectrum(params: SyntheticParams): Spectrum {
 }
 
 /** The dense problem: K̂ = U diag(λ) Uᵀ with a Haar U seeded by `seed` (default 0), d_0 = U·coef. O(N³). */
-export function syntheticDense(params: SyntheticParams, kernels?: DenseKernels): DenseProblem {
+export function syntheticDense(params: SyntheticParams, kernels: DenseKernels = denseKernels()): DenseProblem {
   const { N, lambda, c0 } = syntheticSpectrum(params);
   const U = haarOrthogonal(N, params.seed ?? 0);
   // B = U·diag(√λ) so that K̂ = B·Bᵀ (a syrk), exactly symmetric
   const B = new Float64Array(N * N);
   for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) B[i * N + k] = U[i * N + k] * Math.sqrt(lambda[k]);
   const khat = new Float64Array(N * N);
-  if (kernels) kernels.syrk(false, N, N, 1, B, 0, khat);
-  else {
-    gemmTs(false, true, N, N, N, 1, B, B, 0, khat);
-    symmetrise(khat, N);
-  }
+  kernels.syrk(false, N, N, 1, B, 0, khat);
   const d0 = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     let s = 0;
@@ -64,10 +60,3 @@ export function syntheticDense(params: SyntheticParams, kernels?: DenseKernels):
   return { N, lambda, c0, khat, d0, vectors: U };
 }
 
-function symmetrise(A: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-    const m = 0.5 * (A[i * n + j] + A[j * n + i]);
-    A[i * n + j] = m;
-    A[j * n + i] = m;
-  }
-}
