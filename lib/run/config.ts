@@ -52,7 +52,7 @@ export const SdRegimeSchema = z.strictObject({
 export const FullRegimeSchema = z.strictObject({ regime: z.literal("full") });
 export const LinearizedRegimeSchema = z.strictObject({
   regime: z.literal("linearized"),
-  /** independent runs per setting; replicate r uses batch seed (seed + r) */
+  /** independent runs per setting; replicate r draws its batches from generator seed seed·2²¹ + r */
   replicates: posInt().default(1),
   optimizer: z.enum(["sgd", "adam"]).default("sgd"),
 });

@@ -24,7 +24,7 @@ export interface RunSpec {
   readonly schedule: ScheduleSpec;
   readonly nSteps: number;
   readonly replicate: number;
-  /** RNG seed of the run (linearized batches: experiment seed + replicate) */
+  /** base RNG seed (the experiment seed); a linearized replicate r draws its batches from seed·2²¹ + r */
   readonly seed: number;
   readonly optimizer: "sgd" | "adam" | null;
   readonly record: RecordConfig;
@@ -98,7 +98,7 @@ export function expandRuns(e: Experiment): RunSpec[] {
     } else {
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
-          runs.push({ index: runs.length, regime: "linearized", tau: null, ...st, replicate: rep, seed: e.seed + rep, optimizer: r.optimizer, ...common });
+          runs.push({ index: runs.length, regime: "linearized", tau: null, ...st, replicate: rep, seed: e.seed, optimizer: r.optimizer, ...common });
         }
       }
     }

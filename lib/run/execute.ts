@@ -1,0 +1,94 @@
+/**
+ * Runs one RunSpec on a problem (synchronously, in whatever thread calls it): builds the schedule and the
+ * regime generator, drives it, hands the kept (step, loss) batches and the tracked per-mode errors to the
+ * caller, and returns how the run ended. Worker threads call this; so can anything else (tests, loaders).
+ */
+import type { DenseProblem, RegimeRun, Spectrum } from "../types.ts";
+import { makeSchedule } from "../schedule/index.ts";
+import { spectralDiagonal } from "../regimes/spectralDiagonal.ts";
+import { full } from "../regimes/full.ts";
+import { linearized } from "../regimes/linearized.ts";
+import { denseKernels } from "../linalg/kernels.ts";
+import { CurveBatcher, stepFilter } from "./record.ts";
+import type { RunSpec } from "./expand.ts";
+
+export interface RunSink {
+  /** kept (step, loss) pairs, in step order; the arrays are the caller's to keep */
+  curve(steps: Int32Array, losses: Float64Array): void;
+  /** C_k(step), k = 1..N, at a tracked step */
+  modes?(step: number, c: Float64Array): void;
+  /** called about every `progressMs` with the last step taken (for progress display) */
+  progress?(step: number): void;
+}
+
+export interface RunResult {
+  readonly status: "done" | "diverged";
+  readonly divergedAt: number | null;
+  readonly steps: number;
+  readonly finalLoss: number;
+  readonly backend: string;
+}
+
+export interface ExecuteOptions {
+  /** rows per curve batch (default 4096) */
+  readonly batchRows?: number;
+  /** a partial batch is sent when this long has passed since the last one (default 250 ms) */
+  readonly flushMs?: number;
+}
+
+function isDense(p: Spectrum | DenseProblem): p is DenseProblem {
+  return (p as DenseProblem).khat !== undefined && (p as DenseProblem).vectors !== undefined;
+}
+
+/** Creates the regime generator of a run and names the backend that computes it. */
+export function startRegime(problem: Spectrum | DenseProblem, spec: RunSpec): { run: RegimeRun; backend: string } {
+  const schedule = makeSchedule(spec.schedule);
+  const common = { schedule, batchSize: spec.batchSize, nSteps: spec.nSteps, divergenceFactor: spec.divergenceFactor, trackEvery: spec.trackEvery };
+  switch (spec.regime) {
+    case "sd":
+      return { run: spectralDiagonal(problem, { ...common, tau: spec.tau ?? 1 }), backend: "js" };
+    case "full": {
+      if (!isDense(problem)) throw new Error("the full regime needs the dense problem");
+      const kernels = denseKernels();
+      return { run: full(problem, { ...common, kernels }), backend: kernels.name };
+    }
+    case "linearized":
+      if (!isDense(problem)) throw new Error("the linearized regime needs the dense problem");
+      return { run: linearized(problem, { ...common, optimizer: spec.optimizer ?? "sgd", seed: spec.seed, replicate: spec.replicate }), backend: "js" };
+  }
+}
+
+export function executeRun(problem: Spectrum | DenseProblem, spec: RunSpec, sink: RunSink, options: ExecuteOptions = {}): RunResult {
+  const { run, backend } = startRegime(problem, spec);
+  const flushMs = options.flushMs ?? 250;
+  const batcher = new CurveBatcher(stepFilter(spec.record, spec.nSteps), options.batchRows ?? 4096, (s, l) => sink.curve(s, l));
+  let lastFlush = performance.now();
+  let lastCheck = lastFlush;
+  // the clock is read every `checkEvery` steps, adapted so that reads happen about every 2–20 ms
+  let checkEvery = 1;
+  let sinceCheck = 0;
+  let finalLoss = NaN;
+  let r = run.next();
+  while (!r.done) {
+    const rec = r.value;
+    finalLoss = rec.loss;
+    batcher.push(rec.step, rec.loss);
+    if (rec.modes && sink.modes) sink.modes(rec.step, rec.modes);
+    if (++sinceCheck >= checkEvery) {
+      sinceCheck = 0;
+      const now = performance.now();
+      if (now - lastCheck < 2) checkEvery *= 2;
+      else if (now - lastCheck > 20 && checkEvery > 1) checkEvery >>= 1;
+      lastCheck = now;
+      if (now - lastFlush >= flushMs) {
+        batcher.flush();
+        sink.progress?.(rec.step);
+        lastFlush = now;
+      }
+    }
+    r = run.next();
+  }
+  batcher.finish();
+  const outcome = r.value;
+  return { status: outcome.status, divergedAt: outcome.divergedAt, steps: outcome.steps, finalLoss, backend };
+}
