@@ -3,7 +3,8 @@
 // loads no extensions, and the default Google Fonts stylesheet is dropped.
 export default {
   root: "src",
-  output: "dist",
+  // the browser tests build into a scratch folder (POWERLAW_SGD_SITE_OUTPUT) so they never replace dist/
+  output: process.env.POWERLAW_SGD_SITE_OUTPUT || "dist",
   title: "powerlaw-sgd",
   pages: [
     { name: "Overview", path: "/" },
@@ -11,6 +12,8 @@ export default {
   ],
   // no https://fonts.googleapis.com stylesheet (Framework's default): the site must render offline
   globalStylesheets: [],
+  // no favicon request (a static host would answer 404)
+  head: '<link rel="icon" href="data:,">',
   // Framework's default extensions (json, parquet) would be downloaded from extensions.duckdb.org
   duckdb: { extensions: { json: null, parquet: null } },
   footer: "powerlaw-sgd: mini-batch SGD with momentum on power-law problems.",
