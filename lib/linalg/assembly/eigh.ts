@@ -1,0 +1,514 @@
+// Hot loops of the symmetric eigensolver (lib/linalg/eigh.ts), AssemblyScript → WebAssembly SIMD128.
+// Compiled by scripts/build-wasm.mjs to build/wasm/eigh.wasm.
+//
+// Memory: the caller owns linear memory from heapBase() on and passes byte offsets; nothing here
+// allocates. All matrices are float64.
+//
+// 1. tridiagonalize: Householder reduction of a symmetric matrix to tridiagonal form (LAPACK dsytd2,
+//    UPLO = 'L', in column-major terms). The buffer is read as column-major, so "column j" is the
+//    contiguous run a[j·n + j .. j·n + n−1] (the row-major upper triangle; for a symmetric matrix the
+//    two are the same numbers). The symmetric matrix-vector product of one step is fused with the
+//    rank-2 update of the previous step, so each step makes one read/write pass over the trailing
+//    triangle instead of two.
+// 2. rotatePanels: applies recorded implicit-QL sweeps (sequences of Givens rotations on adjacent
+//    columns i, i+1 of Z) to Z held as row panels of R = 16 rows, each stored column by column
+//    (panel[j·R + t] = Z[r0 + t, j]). A rotation then touches two contiguous 128-byte rows of the
+//    panel; the panel (n·128 bytes) stays in L2 while the rotations stream past it, and one column
+//    of the panel is carried in eight f64x2 registers along a sweep.
+
+/** First free byte (64-byte aligned) after the module's static data. */
+export function heapBase(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/**
+ * Generates the reflector for column k (dlarfg): x = a[k·n + k+1 .. n−1] is replaced by v (v[k+1] = 1
+ * implicit, stored value = beta). Writes e[k] = beta, tau[k]. Returns tau.
+ */
+function reflector(a: usize, n: i32, k: i32, e: usize, tau: usize): f64 {
+  const col = a + ((<usize>k * <usize>n) << 3);
+  const alpha = load<f64>(col + (<usize>(k + 1) << 3));
+  let s2 = f64x2.splat(0);
+  let i = k + 2;
+  for (; i + 1 < n; i += 2) {
+    const x = v128.load(col + (<usize>i << 3));
+    s2 = f64x2.add(s2, f64x2.mul(x, x));
+  }
+  let xnorm2 = hsum(s2);
+  for (; i < n; i++) {
+    const x = load<f64>(col + (<usize>i << 3));
+    xnorm2 += x * x;
+  }
+  let t: f64 = 0;
+  let beta = alpha;
+  if (xnorm2 > 0) {
+    const nrm = Math.sqrt(alpha * alpha + xnorm2);
+    beta = alpha >= 0 ? -nrm : nrm;
+    t = (beta - alpha) / beta;
+    const sc = 1.0 / (alpha - beta);
+    const scv = f64x2.splat(sc);
+    i = k + 2;
+    for (; i + 1 < n; i += 2) {
+      const p = col + (<usize>i << 3);
+      v128.store(p, f64x2.mul(v128.load(p), scv));
+    }
+    for (; i < n; i++) {
+      const p = col + (<usize>i << 3);
+      store<f64>(p, load<f64>(p) * sc);
+    }
+  }
+  store<f64>(e + (<usize>k << 3), beta);
+  store<f64>(tau + (<usize>k << 3), t);
+  return t;
+}
+
+/**
+ * Householder tridiagonalisation in place (see the header). On return d[0..n−1] is the diagonal,
+ * e[0..n−2] the off-diagonal (e[n−1] = 0), tau[k] and a[k·n + k+2 .. n−1] the k-th reflector
+ * H_k = I − tau_k v vᵀ with v[0..k] = 0, v[k+1] = 1, A = Q T Qᵀ for Q = H_0 H_1 … H_{n−2};
+ * a[k·n + k+1] holds e[k]. y and w are n-element scratch vectors.
+ *
+ * Step k needs column k final, so the rank-2 update A ← A − v wᵀ − w vᵀ of step k−1 is applied to
+ * column k first and to the other trailing columns during step k's pass (fused with the product).
+ */
+export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize, y: usize, w: usize): void {
+  tridiagonalizeFrom(a, n, 0, d, e, tau, y, w);
+}
+
+/** The unblocked reduction of columns k0 .. n−2 (columns < k0 already reduced, trailing block up to date). */
+function tridiagonalizeFrom(a: usize, n: i32, k0: i32, d: usize, e: usize, tau: usize, y: usize, w: usize): void {
+  const n8 = (<usize>n) << 3;
+  let pending = false; // update of step k−1 (v in column k−1, w in w) not yet applied to columns ≥ k
+  for (let k = k0; k < n - 1; k++) {
+    const colk = a + <usize>k * n8;
+    const vp = colk - n8; // column k−1: the pending update's v (v[k] = 1 stored there meanwhile)
+    if (pending) {
+      updateColumn(colk, vp, w, k, n);
+      store<f64>(vp + (<usize>k << 3), load<f64>(e + (<usize>(k - 1) << 3))); // restore e[k−1]
+    }
+    store<f64>(d + (<usize>k << 3), load<f64>(colk + (<usize>k << 3)));
+    const t = reflector(a, n, k, e, tau);
+    if (t != 0) {
+      store<f64>(colk + (<usize>(k + 1) << 3), 1.0);
+      for (let i = k + 1; i < n; i++) store<f64>(y + (<usize>i << 3), 0);
+      for (let j = k + 1; j < n; j++) {
+        const col = a + <usize>j * n8;
+        if (pending) updateAndProduct(col, vp, w, colk, y, j, n);
+        else product(col, colk, y, j, n);
+      }
+      // w = t·y + alpha2·v with alpha2 = −½·t·(t·y)ᵀv
+      let dot: f64 = 0;
+      for (let i = k + 1; i < n; i++) dot += load<f64>(y + (<usize>i << 3)) * load<f64>(colk + (<usize>i << 3));
+      const alpha2 = -0.5 * t * t * dot;
+      for (let i = k + 1; i < n; i++) {
+        const o = <usize>i << 3;
+        store<f64>(w + o, t * load<f64>(y + o) + alpha2 * load<f64>(colk + o));
+      }
+      pending = true;
+    } else {
+      if (pending) for (let j = k + 1; j < n; j++) updateColumn(a + <usize>j * n8, vp, w, j, n);
+      pending = false;
+    }
+  }
+  const last = <usize>(n - 1);
+  const coln = a + last * n8;
+  if (pending) {
+    updateColumn(coln, coln - n8, w, n - 1, n);
+    store<f64>(coln - n8 + (last << 3), load<f64>(e + ((last - 1) << 3)));
+  }
+  store<f64>(d + (last << 3), load<f64>(coln + (last << 3)));
+  store<f64>(e + (last << 3), 0);
+}
+
+/** col[i] −= v[i]·w[j] + w[i]·v[j] for i = j .. n−1 (one column of the symmetric rank-2 update). */
+function updateColumn(col: usize, v: usize, w: usize, j: i32, n: i32): void {
+  const jo = <usize>j << 3;
+  const vjs = load<f64>(v + jo);
+  const wjs = load<f64>(w + jo);
+  const vj = f64x2.splat(vjs);
+  const wj = f64x2.splat(wjs);
+  let i = j;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 3;
+    const p = col + o;
+    v128.store(p, f64x2.sub(v128.load(p), f64x2.add(f64x2.mul(v128.load(v + o), wj), f64x2.mul(v128.load(w + o), vj))));
+  }
+  if (i < n) {
+    const o = <usize>i << 3;
+    store<f64>(col + o, load<f64>(col + o) - (load<f64>(v + o) * wjs + load<f64>(w + o) * vjs));
+  }
+}
+
+/** y += A[:, j]-part of the symmetric product A·x using column j (rows j .. n−1) of the lower triangle. */
+function product(col: usize, x: usize, y: usize, j: i32, n: i32): void {
+  const jo = <usize>j << 3;
+  const xjs = load<f64>(x + jo);
+  const xj = f64x2.splat(xjs);
+  let acc = f64x2.splat(0);
+  let i = j + 1;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 3;
+    const c = v128.load(col + o);
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(xj, c)));
+    acc = f64x2.add(acc, f64x2.mul(c, v128.load(x + o)));
+  }
+  let tail: f64 = 0;
+  if (i < n) {
+    const o = <usize>i << 3;
+    const c = load<f64>(col + o);
+    store<f64>(y + o, load<f64>(y + o) + xjs * c);
+    tail = c * load<f64>(x + o);
+  }
+  store<f64>(y + jo, load<f64>(y + jo) + load<f64>(col + jo) * xjs + hsum(acc) + tail);
+}
+
+/** updateColumn(col, v, w, j) followed by product(col, x, y, j), in one pass over the column. */
+function updateAndProduct(col: usize, v: usize, w: usize, x: usize, y: usize, j: i32, n: i32): void {
+  const jo = <usize>j << 3;
+  const vjs = load<f64>(v + jo);
+  const wjs = load<f64>(w + jo);
+  const vj = f64x2.splat(vjs);
+  const wj = f64x2.splat(wjs);
+  const cjj = load<f64>(col + jo) - 2 * vjs * wjs;
+  store<f64>(col + jo, cjj);
+  const xjs = load<f64>(x + jo);
+  const xj = f64x2.splat(xjs);
+  let acc = f64x2.splat(0);
+  let i = j + 1;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 3;
+    const p = col + o;
+    const c = f64x2.sub(v128.load(p), f64x2.add(f64x2.mul(v128.load(v + o), wj), f64x2.mul(v128.load(w + o), vj)));
+    v128.store(p, c);
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(xj, c)));
+    acc = f64x2.add(acc, f64x2.mul(c, v128.load(x + o)));
+  }
+  let tail: f64 = 0;
+  if (i < n) {
+    const o = <usize>i << 3;
+    const c = load<f64>(col + o) - (load<f64>(v + o) * wjs + load<f64>(w + o) * vjs);
+    store<f64>(col + o, c);
+    store<f64>(y + o, load<f64>(y + o) + xjs * c);
+    tail = c * load<f64>(x + o);
+  }
+  store<f64>(y + jo, load<f64>(y + jo) + cjj * xjs + hsum(acc) + tail);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocked reduction (LAPACK dsytrd + dlatrd, UPLO = 'L'): panels of nb columns are reduced with the
+// symmetric products taken against the not-yet-updated trailing matrix (a read-only pass) plus
+// corrections from the panel's V and W; then one rank-2nb update A22 −= V Wᵀ + W Vᵀ (syr2k,
+// register-blocked) brings the trailing matrix up to date. This halves the memory traffic of the
+// unblocked reduction, whose every step reads and writes the whole trailing triangle.
+
+/**
+ * Blocked tridiagonalisation, same output as tridiagonalize. wbuf: nb·n doubles (W, one row per panel
+ * column), pack: 2·nb·(n + 4) doubles, y, w: n doubles. Panels are used while more than nx columns
+ * remain; the rest is reduced unblocked.
+ */
+export function tridiagonalizeBlocked(a: usize, n: i32, d: usize, e: usize, tau: usize, y: usize, w: usize,
+  wbuf: usize, pack: usize, nb: i32, nx: i32): void {
+  const n8 = (<usize>n) << 3;
+  let i = 0;
+  while (n - 1 - i > nx && n - 1 - i > nb) {
+    panel(a, n, i, nb, e, tau, wbuf);
+    syr2k(a, n, i, nb, wbuf, pack);
+    for (let j = i; j < i + nb; j++) {
+      const col = a + <usize>j * n8;
+      store<f64>(col + (<usize>(j + 1) << 3), load<f64>(e + (<usize>j << 3)));
+      store<f64>(d + (<usize>j << 3), load<f64>(col + (<usize>j << 3)));
+    }
+    i += nb;
+  }
+  tridiagonalizeFrom(a, n, i, d, e, tau, y, w);
+}
+
+/** dlatrd: reduces columns i .. i+nb−1; V stays in those columns (with v[c+1] = 1 stored), W in wbuf. */
+function panel(a: usize, n: i32, i: i32, nb: i32, e: usize, tau: usize, wbuf: usize): void {
+  const n8 = (<usize>n) << 3;
+  for (let j = 0; j < nb; j++) {
+    const c = i + j;
+    const colc = a + <usize>c * n8;
+    // A(c:n, c) −= Σ_{p<j} V_p·W_p[c] + W_p·V_p[c]
+    for (let p = 0; p < j; p++) {
+      updateColumn(colc, a + <usize>(i + p) * n8, wbuf + <usize>p * n8, c, n);
+    }
+    const t = reflector(a, n, c, e, tau);
+    store<f64>(colc + (<usize>(c + 1) << 3), 1.0);
+    const wj = wbuf + <usize>j * n8;
+    for (let r = c + 1; r < n; r++) store<f64>(wj + (<usize>r << 3), 0);
+    if (t == 0) continue;
+    // W_j = A22·v over the stale trailing matrix (read-only pass)
+    symv(a, n, c + 1, colc, wj);
+    // corrections: W_j −= V (Wᵀv) + W (Vᵀv) over the previous panel columns
+    for (let p = 0; p < j; p++) {
+      const vp = a + <usize>(i + p) * n8;
+      const wp = wbuf + <usize>p * n8;
+      const wv = dot(wp, colc, c + 1, n);
+      const vv = dot(vp, colc, c + 1, n);
+      axpy2(wj, vp, -wv, wp, -vv, c + 1, n);
+    }
+    // W_j = t·W_j − ½·t·(t·W_jᵀv)·v
+    scale(wj, t, c + 1, n);
+    const alpha = -0.5 * t * dot(wj, colc, c + 1, n);
+    axpy2(wj, colc, alpha, colc, 0, c + 1, n);
+  }
+}
+
+/**
+ * y[lo:n] += A[lo:n, lo:n]·x[lo:n] for the symmetric matrix stored as columns j (a[j·n + j .. n−1]);
+ * y must be zero on entry where only the product is wanted. Columns are taken four at a time, so each
+ * pass over y and x serves four columns.
+ */
+function symv(a: usize, n: i32, lo: i32, x: usize, y: usize): void {
+  const n8 = (<usize>n) << 3;
+  let j = lo;
+  for (; j + 4 <= n; j += 4) {
+    const c0 = a + <usize>j * n8;
+    const c1 = c0 + n8;
+    const c2 = c1 + n8;
+    const c3 = c2 + n8;
+    const jo = <usize>j << 3;
+    const x0s = load<f64>(x + jo), x1s = load<f64>(x + jo, 8), x2s = load<f64>(x + jo, 16), x3s = load<f64>(x + jo, 24);
+    // the 4×4 diagonal block (lower part of columns j .. j+3)
+    const a00 = load<f64>(c0 + jo), a10 = load<f64>(c0 + jo, 8), a20 = load<f64>(c0 + jo, 16), a30 = load<f64>(c0 + jo, 24);
+    const a11 = load<f64>(c1 + jo, 8), a21 = load<f64>(c1 + jo, 16), a31 = load<f64>(c1 + jo, 24);
+    const a22 = load<f64>(c2 + jo, 16), a32 = load<f64>(c2 + jo, 24);
+    const a33 = load<f64>(c3 + jo, 24);
+    let y0 = a00 * x0s + a10 * x1s + a20 * x2s + a30 * x3s;
+    let y1 = a10 * x0s + a11 * x1s + a21 * x2s + a31 * x3s;
+    let y2 = a20 * x0s + a21 * x1s + a22 * x2s + a32 * x3s;
+    let y3 = a30 * x0s + a31 * x1s + a32 * x2s + a33 * x3s;
+    const x0 = f64x2.splat(x0s), x1 = f64x2.splat(x1s), x2 = f64x2.splat(x2s), x3 = f64x2.splat(x3s);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let i = j + 4;
+    for (; i + 1 < n; i += 2) {
+      const o = <usize>i << 3;
+      const xi = v128.load(x + o);
+      const v0 = v128.load(c0 + o), v1 = v128.load(c1 + o), v2 = v128.load(c2 + o), v3 = v128.load(c3 + o);
+      v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.add(
+        f64x2.add(f64x2.mul(x0, v0), f64x2.mul(x1, v1)), f64x2.add(f64x2.mul(x2, v2), f64x2.mul(x3, v3)))));
+      s0 = f64x2.add(s0, f64x2.mul(v0, xi));
+      s1 = f64x2.add(s1, f64x2.mul(v1, xi));
+      s2 = f64x2.add(s2, f64x2.mul(v2, xi));
+      s3 = f64x2.add(s3, f64x2.mul(v3, xi));
+    }
+    if (i < n) {
+      const o = <usize>i << 3;
+      const xi = load<f64>(x + o);
+      const v0 = load<f64>(c0 + o), v1 = load<f64>(c1 + o), v2 = load<f64>(c2 + o), v3 = load<f64>(c3 + o);
+      store<f64>(y + o, load<f64>(y + o) + ((x0s * v0 + x1s * v1) + (x2s * v2 + x3s * v3)));
+      y0 += v0 * xi;
+      y1 += v1 * xi;
+      y2 += v2 * xi;
+      y3 += v3 * xi;
+    }
+    store<f64>(y + jo, load<f64>(y + jo) + y0 + hsum(s0));
+    store<f64>(y + jo, load<f64>(y + jo, 8) + y1 + hsum(s1), 8);
+    store<f64>(y + jo, load<f64>(y + jo, 16) + y2 + hsum(s2), 16);
+    store<f64>(y + jo, load<f64>(y + jo, 24) + y3 + hsum(s3), 24);
+  }
+  for (; j < n; j++) product(a + <usize>j * n8, x, y, j, n);
+}
+
+function dot(x: usize, y: usize, lo: i32, n: i32): f64 {
+  let acc = f64x2.splat(0);
+  let i = lo;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 3;
+    acc = f64x2.add(acc, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+  }
+  let s = hsum(acc);
+  if (i < n) s += load<f64>(x + (<usize>i << 3)) * load<f64>(y + (<usize>i << 3));
+  return s;
+}
+
+/** z += α·x + β·y on [lo, n). */
+function axpy2(z: usize, x: usize, alpha: f64, y: usize, beta: f64, lo: i32, n: i32): void {
+  const av = f64x2.splat(alpha);
+  const bv = f64x2.splat(beta);
+  let i = lo;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(z + o, f64x2.add(v128.load(z + o), f64x2.add(f64x2.mul(av, v128.load(x + o)), f64x2.mul(bv, v128.load(y + o)))));
+  }
+  if (i < n) {
+    const o = <usize>i << 3;
+    store<f64>(z + o, load<f64>(z + o) + alpha * load<f64>(x + o) + beta * load<f64>(y + o));
+  }
+}
+
+function scale(x: usize, alpha: f64, lo: i32, n: i32): void {
+  for (let i = lo; i < n; i++) {
+    const o = <usize>i << 3;
+    store<f64>(x + o, alpha * load<f64>(x + o));
+  }
+}
+
+const RCHUNK: i32 = 128; // 4-row blocks per r-chunk (512 rows: the packed chunk stays in L2)
+
+/**
+ * A(s0:n, s0:n) −= V Wᵀ + W Vᵀ for s0 = i + nb, on the stored triangle (row c of the buffer, entries
+ * r ≥ c; tiles straddling the diagonal also write a few entries r < c, which are never read).
+ * pack[blk][q][x], q = 2p: V_p[s0 + 4blk + x], q = 2p+1: W_p[...] (zero past n).
+ */
+function syr2k(a: usize, n: i32, i: i32, nb: i32, wbuf: usize, pack: usize): void {
+  const n8 = (<usize>n) << 3;
+  const s0 = i + nb;
+  const m = n - s0;
+  const nblk = (m + 3) >> 2;
+  const q2 = nb << 1;
+  const blkBytes = (<usize>q2) << 5; // q2 · 4 doubles
+  for (let b = 0; b < nblk; b++) {
+    const dst = pack + <usize>b * blkBytes;
+    for (let p = 0; p < nb; p++) {
+      const vp = a + <usize>(i + p) * n8;
+      const wp = wbuf + <usize>p * n8;
+      const o = dst + (<usize>p << 6);
+      for (let x = 0; x < 4; x++) {
+        const r = s0 + 4 * b + x;
+        const ro = <usize>r << 3;
+        const xo = <usize>x << 3;
+        store<f64>(o + xo, r < n ? load<f64>(vp + ro) : 0);
+        store<f64>(o + 32 + xo, r < n ? load<f64>(wp + ro) : 0);
+      }
+    }
+  }
+  for (let rc = 0; rc < nblk; rc += RCHUNK) {
+    const rend = min(nblk, rc + RCHUNK);
+    for (let cb = 0; cb < rend; cb++) {
+      const pc = pack + <usize>cb * blkBytes;
+      for (let rb = max(cb, rc); rb < rend; rb++) {
+        const pr = pack + <usize>rb * blkBytes;
+        let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+        let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+        let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+        let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+        for (let p = 0; p < nb; p++) {
+          const po = <usize>p << 6;
+          // V_p[r]·W_p[c]
+          let b0 = v128.load(pr + po);
+          let b1 = v128.load(pr + po, 16);
+          let x = v128.load64_splat(pc + po, 32);
+          c00 = f64x2.add(c00, f64x2.mul(x, b0)); c01 = f64x2.add(c01, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 40);
+          c10 = f64x2.add(c10, f64x2.mul(x, b0)); c11 = f64x2.add(c11, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 48);
+          c20 = f64x2.add(c20, f64x2.mul(x, b0)); c21 = f64x2.add(c21, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 56);
+          c30 = f64x2.add(c30, f64x2.mul(x, b0)); c31 = f64x2.add(c31, f64x2.mul(x, b1));
+          // W_p[r]·V_p[c]
+          b0 = v128.load(pr + po, 32);
+          b1 = v128.load(pr + po, 48);
+          x = v128.load64_splat(pc + po);
+          c00 = f64x2.add(c00, f64x2.mul(x, b0)); c01 = f64x2.add(c01, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 8);
+          c10 = f64x2.add(c10, f64x2.mul(x, b0)); c11 = f64x2.add(c11, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 16);
+          c20 = f64x2.add(c20, f64x2.mul(x, b0)); c21 = f64x2.add(c21, f64x2.mul(x, b1));
+          x = v128.load64_splat(pc + po, 24);
+          c30 = f64x2.add(c30, f64x2.mul(x, b0)); c31 = f64x2.add(c31, f64x2.mul(x, b1));
+        }
+        const c0 = s0 + 4 * cb;
+        const r0 = s0 + 4 * rb;
+        let t = a + <usize>c0 * n8 + (<usize>r0 << 3);
+        if (c0 + 4 <= n && r0 + 4 <= n) {
+          v128.store(t, f64x2.sub(v128.load(t), c00)); v128.store(t, f64x2.sub(v128.load(t, 16), c01), 16);
+          t += n8;
+          v128.store(t, f64x2.sub(v128.load(t), c10)); v128.store(t, f64x2.sub(v128.load(t, 16), c11), 16);
+          t += n8;
+          v128.store(t, f64x2.sub(v128.load(t), c20)); v128.store(t, f64x2.sub(v128.load(t, 16), c21), 16);
+          t += n8;
+          v128.store(t, f64x2.sub(v128.load(t), c30)); v128.store(t, f64x2.sub(v128.load(t, 16), c31), 16);
+        } else {
+          edge(t, n8, n - c0, n - r0, c00, c01, 0);
+          edge(t, n8, n - c0, n - r0, c10, c11, 1);
+          edge(t, n8, n - c0, n - r0, c20, c21, 2);
+          edge(t, n8, n - c0, n - r0, c30, c31, 3);
+        }
+      }
+    }
+  }
+}
+
+/** Ragged tile: row x of the tile (if x < rows) minus (lo, hi), first `cols` entries only. */
+function edge(t: usize, n8: usize, rows: i32, cols: i32, lo: v128, hi: v128, x: i32): void {
+  if (x >= rows) return;
+  const p = t + <usize>x * n8;
+  if (cols > 0) store<f64>(p, load<f64>(p) - f64x2.extract_lane(lo, 0));
+  if (cols > 1) store<f64>(p, load<f64>(p, 8) - f64x2.extract_lane(lo, 1), 8);
+  if (cols > 2) store<f64>(p, load<f64>(p, 16) - f64x2.extract_lane(hi, 0), 16);
+  if (cols > 3) store<f64>(p, load<f64>(p, 24) - f64x2.extract_lane(hi, 1), 24);
+}
+
+const R: i32 = 16; // rows per panel
+const STRIDE: usize = <usize>R << 3; // bytes per panel column
+
+/**
+ * Applies nsweep recorded QL sweeps to one panel (n columns × R rows, contiguous at base). Sweep s
+ * rotates columns (i, i+1) for i = m−1 down to l, where (l, m) = sweeps[2s], sweeps[2s+1] (int32);
+ * the (c, s) pairs are consecutive float64 in cs. Rotation: z_{i+1} ← s·z_i + c·z_{i+1},
+ * z_i ← c·z_i − s·z_{i+1}. (One call per panel from JS: V8 tiers a function up to its optimising
+ * compiler between calls, never inside a running call.)
+ */
+export function rotatePanel(base: usize, nsweep: i32, sweeps: usize, cs: usize): void {
+  let q = cs;
+  for (let sw = 0; sw < nsweep; sw++) {
+    const l = load<i32>(sweeps + (<usize>sw << 3));
+    const m = load<i32>(sweeps + (<usize>sw << 3), 4);
+    let ptr = base + <usize>m * STRIDE;
+    let z0 = v128.load(ptr, 0);
+    let z1 = v128.load(ptr, 16);
+    let z2 = v128.load(ptr, 32);
+    let z3 = v128.load(ptr, 48);
+    let z4 = v128.load(ptr, 64);
+    let z5 = v128.load(ptr, 80);
+    let z6 = v128.load(ptr, 96);
+    let z7 = v128.load(ptr, 112);
+    for (let i = m - 1; i >= l; i--) {
+      const c = v128.load64_splat(q);
+      const s = v128.load64_splat(q, 8);
+      q += 16;
+      const pi = ptr - STRIDE;
+      let x = v128.load(pi, 0);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z0)), 0);
+      z0 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z0));
+      x = v128.load(pi, 16);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z1)), 16);
+      z1 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z1));
+      x = v128.load(pi, 32);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z2)), 32);
+      z2 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z2));
+      x = v128.load(pi, 48);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z3)), 48);
+      z3 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z3));
+      x = v128.load(pi, 64);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z4)), 64);
+      z4 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z4));
+      x = v128.load(pi, 80);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z5)), 80);
+      z5 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z5));
+      x = v128.load(pi, 96);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z6)), 96);
+      z6 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z6));
+      x = v128.load(pi, 112);
+      v128.store(ptr, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, z7)), 112);
+      z7 = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, z7));
+      ptr = pi;
+    }
+    v128.store(ptr, z0, 0);
+    v128.store(ptr, z1, 16);
+    v128.store(ptr, z2, 32);
+    v128.store(ptr, z3, 48);
+    v128.store(ptr, z4, 64);
+    v128.store(ptr, z5, 80);
+    v128.store(ptr, z6, 96);
+    v128.store(ptr, z7, 112);
+  }
+}
