@@ -1,6 +1,7 @@
 /**
  * Sweep progress on stderr: on a TTY one line redrawn in place (runs done/total, diverged, failed, running,
- * steps/s, ETA); otherwise plain lines, at most one every `intervalMs`, plus a last one.
+ * steps/s, ETA); otherwise plain lines, at most one every `intervalMs` (default 5 s, or the environment's
+ * POWERLAW_SGD_PROGRESS_MS), plus a last one.
  */
 export interface ProgressOptions {
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -35,7 +36,8 @@ export class Progress {
   constructor(readonly total: number, totalSteps: number, readonly skipped: number, options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? Boolean((this.stream as { isTTY?: boolean }).isTTY);
-    this.intervalMs = options.intervalMs ?? (this.tty ? 200 : 5000);
+    const env = Number(process.env.POWERLAW_SGD_PROGRESS_MS);
+    this.intervalMs = options.intervalMs ?? (Number.isFinite(env) && env > 0 ? env : this.tty ? 200 : 5000);
     this.remainingSteps = totalSteps;
     if (skipped > 0) this.stream.write(`${skipped} run(s) already finished with this code version: skipped\n`);
     this.timer = setInterval(() => this.render(), this.intervalMs);
