@@ -79,9 +79,9 @@ export function outputsFromPreActivations(Z: Float64Array, w2: Float64Array, N: 
     let acc = 0;
     for (let h = 0; h < H; h++) {
       const z = Z[o + h];
-      if (z > 0) acc += z * w2[h];
+      acc += (z + Math.abs(z)) * w2[h]; // 2·ReLU(z), exactly and without a branch
     }
-    f[n] = acc * s;
+    f[n] = 0.5 * acc * s;
   }
   return f;
 }

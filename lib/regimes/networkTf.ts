@@ -24,19 +24,25 @@ function requireBackend(): BackendName {
   return b;
 }
 
-/** f = (1/√H)·ReLU(X W₁ᵀ/√d + b₁)·w₂ as a tfjs expression (shape [n]). */
-function forwardExpr(x: tf.Tensor2D, w1: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.Tensor1D): tf.Tensor1D {
+/**
+ * f = (1/√H)·ReLU(X W₁ᵀ/√d + b₁)·w₂ as a tfjs expression (shape [n]). W₁ is held transposed (w1t = W₁ᵀ,
+ * d×H): tfjs-wasm's matMul with transposeB is ~10× slower than the plain product.
+ */
+function forwardExpr(x: tf.Tensor2D, w1t: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.Tensor1D): tf.Tensor1D {
   const d = x.shape[1];
-  const H = w1.shape[0];
-  const z = tf.add(tf.matMul(x, w1, false, true).mul(1 / Math.sqrt(d)), b1);
+  const H = w1t.shape[1];
+  const z = tf.add(tf.matMul(x, w1t).mul(1 / Math.sqrt(d)), b1);
   return tf.matMul(tf.relu(z), w2.reshape([H, 1])).reshape([x.shape[0]]).mul(1 / Math.sqrt(H)) as tf.Tensor1D;
 }
 
 /** float64 → float32 (tfjs's only float type): the rounding happens here, explicitly. */
 const f32 = (a: ArrayLike<number>): Float32Array => Float32Array.from(a);
 
+/** [W₁ᵀ (d×H), b₁, w₂] as float32 tensors. */
 function paramTensors(p: NetworkParams): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
-  return [tf.tensor2d(f32(p.w1), [p.H, p.d]), tf.tensor1d(f32(p.b1)), tf.tensor1d(f32(p.w2))];
+  const w1t = new Float32Array(p.d * p.H);
+  for (let h = 0; h < p.H; h++) for (let k = 0; k < p.d; k++) w1t[k * p.H + h] = p.w1[h * p.d + k];
+  return [tf.tensor2d(w1t, [p.d, p.H]), tf.tensor1d(f32(p.b1)), tf.tensor1d(f32(p.w2))];
 }
 
 /** The plain forward pass f(X) in tfjs (float32 outputs). */
@@ -50,8 +56,8 @@ export function forwardTf(params: NetworkParams, x: Float64Array, N: number): Fl
 }
 
 /**
- * The empirical NTK by autodiff: J (N × P, P = H·d + 2H) from one tf.grads per example, then K = J Jᵀ in
- * float64. Memory N·P floats; meant for tests on small N.
+ * The empirical NTK by autodiff: J (N × P, P = H·d + 2H; the W₁ block in W₁ᵀ order) from one tf.grads per
+ * example, then K = J Jᵀ in float64. Memory N·P floats; meant for tests on small N.
  */
 export function jacobianNtkTf(params: NetworkParams, data: Pick<Regression, "N" | "d" | "x">): Float64Array {
   requireBackend();
@@ -200,5 +206,8 @@ export function trainTfParams(setup: NetworkTfSetup, options: NetworkTfOptions):
     }
     return theta.map((p) => p.dataSync() as Float32Array);
   });
-  return { d, H: params.H, w1: Float64Array.from(w1), b1: Float64Array.from(b1), w2: Float64Array.from(w2) };
+  const H = params.H;
+  const w1d = new Float64Array(H * d);
+  for (let h = 0; h < H; h++) for (let k = 0; k < d; k++) w1d[h * d + k] = w1[k * H + h]; // back from W₁ᵀ
+  return { d, H, w1: w1d, b1: Float64Array.from(b1), w2: Float64Array.from(w2) };
 }
