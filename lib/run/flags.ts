@@ -141,7 +141,7 @@ export function flagsToExperiment(command: "sd" | "full" | "linearized" | "theor
     problem,
     regimes,
     sweep,
-    n_steps: v.n_steps,
+    n_steps: command === "theory" ? 1 : v.n_steps,
     seed: v.seed,
   };
   if (command !== "theory") {
