@@ -4,14 +4,16 @@
 // Memory: the caller owns linear memory from heapBase() on and passes byte offsets; nothing here
 // allocates. All matrices are float64.
 //
-// 1. tridiagonalize: Householder reduction of a symmetric matrix to tridiagonal form (LAPACK dsytd2,
-//    UPLO = 'L', in column-major terms). The buffer is read as column-major, so "column j" is the
-//    contiguous run a[j·n + j .. j·n + n−1] (the row-major upper triangle; for a symmetric matrix the
-//    two are the same numbers). The symmetric matrix-vector product of one step is fused with the
-//    rank-2 update of the previous step, so each step makes one read/write pass over the trailing
-//    triangle instead of two.
-// 2. rotatePanels: applies recorded implicit-QL sweeps (sequences of Givens rotations on adjacent
-//    columns i, i+1 of Z) to Z held as row panels of R = 16 rows, each stored column by column
+// 1. tridiagonalizeBlocked: Householder reduction of a symmetric matrix to tridiagonal form (LAPACK
+//    dsytrd + dlatrd, UPLO = 'L', in column-major terms). The buffer is read as column-major, so
+//    "column j" is the contiguous run a[j·n + j .. j·n + n−1] (the row-major upper triangle; for a
+//    symmetric matrix the two are the same numbers). Panels of nb columns take their symmetric
+//    products against the not-yet-updated trailing matrix (one read-only pass per column, four
+//    columns of A per pass over the vectors), then one register-blocked rank-2nb update (syr2k)
+//    brings the trailing matrix up to date. The last columns go unblocked (tridiagonalizeFrom), where
+//    the product of one step is fused with the rank-2 update of the previous one.
+// 2. rotatePanel: applies recorded implicit-QL sweeps (sequences of Givens rotations on adjacent
+//    columns i, i+1 of Z) to one panel of R = 16 rows of Z, stored column by column
 //    (panel[j·R + t] = Z[r0 + t, j]). A rotation then touches two contiguous 128-byte rows of the
 //    panel; the panel (n·128 bytes) stays in L2 while the rotations stream past it, and one column
 //    of the panel is carried in eight f64x2 registers along a sweep.
@@ -69,7 +71,8 @@ function reflector(a: usize, n: i32, k: i32, e: usize, tau: usize): f64 {
 }
 
 /**
- * Householder tridiagonalisation in place (see the header). On return d[0..n−1] is the diagonal,
+ * Unblocked Householder tridiagonalisation in place of columns k0 .. n−2 (columns < k0 already
+ * reduced, trailing block up to date; see the header). On return d[0..n−1] is the diagonal,
  * e[0..n−2] the off-diagonal (e[n−1] = 0), tau[k] and a[k·n + k+2 .. n−1] the k-th reflector
  * H_k = I − tau_k v vᵀ with v[0..k] = 0, v[k+1] = 1, A = Q T Qᵀ for Q = H_0 H_1 … H_{n−2};
  * a[k·n + k+1] holds e[k]. y and w are n-element scratch vectors.
@@ -77,11 +80,6 @@ function reflector(a: usize, n: i32, k: i32, e: usize, tau: usize): f64 {
  * Step k needs column k final, so the rank-2 update A ← A − v wᵀ − w vᵀ of step k−1 is applied to
  * column k first and to the other trailing columns during step k's pass (fused with the product).
  */
-export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize, y: usize, w: usize): void {
-  tridiagonalizeFrom(a, n, 0, d, e, tau, y, w);
-}
-
-/** The unblocked reduction of columns k0 .. n−2 (columns < k0 already reduced, trailing block up to date). */
 function tridiagonalizeFrom(a: usize, n: i32, k0: i32, d: usize, e: usize, tau: usize, y: usize, w: usize): void {
   const n8 = (<usize>n) << 3;
   let pending = false; // update of step k−1 (v in column k−1, w in w) not yet applied to columns ≥ k
@@ -208,7 +206,7 @@ function updateAndProduct(col: usize, v: usize, w: usize, x: usize, y: usize, j:
 // unblocked reduction, whose every step reads and writes the whole trailing triangle.
 
 /**
- * Blocked tridiagonalisation, same output as tridiagonalize. wbuf: nb·n doubles (W, one row per panel
+ * Blocked tridiagonalisation, same output as tridiagonalizeFrom(…, k0 = 0, …). wbuf: nb·n doubles (W, one row per panel
  * column), pack: 2·nb·(n + 4) doubles, y, w: n doubles. Panels are used while more than nx columns
  * remain; the rest is reduced unblocked.
  */
