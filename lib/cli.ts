@@ -9,14 +9,23 @@ import { dirname, resolve } from "node:path";
 import { parseArgs, formatHelp, type OptionSpec, type ParsedArgs } from "./run/args.ts";
 import { PROBLEM_FLAGS, SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, REGIME_FLAGS, flagLabel, flagsToExperiment, parseShard } from "./run/flags.ts";
 import { parseExperiment, formatIssue, experimentJsonSchema, type ConfigIssue, type Experiment } from "./run/config.ts";
-import { InputError, loadProblem } from "./run/problem.ts";
-import { runExperiment, defaultConcurrency, recordLabel, type RunSummary } from "./run/runner.ts";
+import { InputError } from "./run/inputError.ts";
 import { expandRuns, shardRuns } from "./run/expand.ts";
-import { theoryProblem, theoryRows, type TheoryRow } from "./run/theory.ts";
-import { Store, StoreError, DEFAULT_DB } from "./store/store.ts";
-import { runQuery, toCsv, toJson, toTable } from "./store/format.ts";
-import { exportArrow, exportParquet, EXPORT_TABLES } from "./store/export.ts";
-import { schemaMarkdown } from "./store/schema.ts";
+import { recordLabel } from "./run/record.ts";
+import { toTable } from "./store/format.ts";
+import { schemaMarkdown, TABLES } from "./store/schema.ts";
+import type { RunSummary } from "./run/runner.ts";
+import type { TheoryRow } from "./run/theory.ts";
+// The heavy modules (DuckDB, RxJS, apache-arrow, the engine) are imported by the commands that use them,
+// so that `--help`, bad input and `theory` start fast.
+
+const DEFAULT_DB = "data/results.duckdb";
+const EXPORT_TABLES = TABLES.filter((t) => t.name !== "meta").map((t) => t.name);
+
+class StoreErrorLike extends Error {}
+function isStoreError(e: unknown): e is StoreErrorLike {
+  return e instanceof Error && e.name === "StoreError";
+}
 
 export const EXIT = { ok: 0, failure: 1, input: 2, sigint: 130, sigterm: 143 } as const;
 
@@ -160,12 +169,14 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
   if (v.save_dir !== undefined) io.err(`note: --save_dir is ignored; results go to ${v.db as string}\n`);
   if (v.dry_run) {
     // check the problem (files, batch sizes) without building a dense form
+    const { loadProblem } = await import("./run/problem.ts");
     const p = loadProblem(e.problem, { baseDir, dense: false, seed: e.seed });
     const over = e.sweep.batch_size.map((b, i) => ({ b, i })).filter(({ b }) => b > p.N);
     if (over.length) throw new InputError(over.map(({ b, i }) => ({ path: `sweep.batch_size[${i}]`, message: `batch size larger than N = ${p.N}`, value: b, allowed: `an integer in 1..${p.N}` })));
     dryRun(io, e, shard.value);
     return EXIT.ok;
   }
+  const { runExperiment, defaultConcurrency } = await import("./run/runner.ts");
   const summary = await runExperiment(e, {
     db: v.db as string, concurrency: concurrency ?? defaultConcurrency(), baseDir, progress: !v.quiet,
     signal: signals.controller.signal, shard: shard.value, configForStore,
@@ -202,12 +213,14 @@ async function regimeCommand(io: Io, command: "sd" | "full" | "linearized" | "th
     for (const i of configIssues) io.err(`  ${formatIssue(i, flagLabel(i.path))}\n`);
     return EXIT.input;
   }
-  if (command === "theory") return theoryCommand(io, parsed.value, a);
+  if (command === "theory") return await theoryCommand(io, parsed.value, a);
   return sweep(io, parsed.value, a, process.cwd(), parsed.value, signals);
 }
 
-function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): number {
+async function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): Promise<number> {
   if (e.sweep.schedule.kind !== "constant") throw new UsageError([`theory: the generating-function predictions assume a constant schedule, got --sched ${e.sweep.schedule.kind}`]);
+  const { loadProblem } = await import("./run/problem.ts");
+  const { theoryProblem, theoryRows } = await import("./run/theory.ts");
   const p = loadProblem(e.problem, { baseDir: process.cwd(), dense: false, seed: e.seed });
   const over = e.sweep.batch_size.filter((b) => b > p.N);
   if (over.length) throw new InputError(e.sweep.batch_size.map((b, i) => ({ b, i })).filter(({ b }) => b > p.N).map(({ b, i }) => ({ path: `sweep.batch_size[${i}]`, message: `batch size larger than N = ${p.N}`, value: b, allowed: `an integer in 1..${p.N}` })));
@@ -264,6 +277,8 @@ async function queryCommand(io: Io, argv: readonly string[]): Promise<number> {
     io.out(formatHelp(spec.usage, spec.description, spec.flags) + "\n");
     return EXIT.ok;
   }
+  const { Store } = await import("./store/store.ts");
+  const { runQuery, toCsv, toJson } = await import("./store/format.ts");
   const store = await Store.open(a.values.db as string, { readOnly: true });
   try {
     let result;
@@ -291,6 +306,8 @@ async function exportCommand(io: Io, argv: readonly string[]): Promise<number> {
   const tables = a.values.tables as string[];
   const unknown = tables.filter((t) => !EXPORT_TABLES.includes(t));
   if (unknown.length) throw new UsageError(unknown.map((t) => `--tables: unknown table ${JSON.stringify(t)} (allowed: ${EXPORT_TABLES.join(", ")})`));
+  const { Store } = await import("./store/store.ts");
+  const { exportArrow, exportParquet } = await import("./store/export.ts");
   const store = await Store.open(a.values.db as string, { readOnly: true });
   try {
     const out = a.values.out as string;
@@ -366,7 +383,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       printIssues(io, e.issues, command !== "run");
       return EXIT.input;
     }
-    if (e instanceof StoreError) {
+    if (isStoreError(e)) {
       io.err(`error: ${e.message}\n`);
       return command === "query" || command === "export" ? EXIT.input : EXIT.failure;
     }

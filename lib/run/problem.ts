@@ -14,12 +14,9 @@ import { parseNpy, NpyError, type NpyArray } from "../io/npy.ts";
 import type { ConfigIssue, ProblemConfig } from "./config.ts";
 import { digest, hashOf } from "./hash.ts";
 
-export class InputError extends Error {
-  override readonly name = "InputError";
-  constructor(readonly issues: ConfigIssue[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
-  }
-}
+import { InputError } from "./inputError.ts";
+
+export { InputError };
 
 export interface LoadedProblem {
   /** problem id: digest of its definition (and of the files' bytes) */

@@ -7,6 +7,12 @@
  */
 import type { RecordConfig } from "./config.ts";
 
+/** 'all' | 'every:K' | 'log:K', as stored in runs.record. */
+export function recordLabel(spec: { readonly record: RecordConfig }): string {
+  const r = spec.record;
+  return r.mode === "all" ? "all" : r.mode === "every" ? `every:${r.k}` : `log:${r.per_decade}`;
+}
+
 export interface StepFilter {
   /** whether this step is stored; steps must be offered in increasing order */
   keep(step: number): boolean;

@@ -18,6 +18,7 @@ import type { Worker } from "node:worker_threads";
 import { batchNoise } from "../regimes/batchNoise.ts";
 import { Store, type FinishedRun, type Row } from "../store/store.ts";
 import { expandRuns, shardRuns, type RunSpec } from "./expand.ts";
+import { recordLabel } from "./record.ts";
 import { checkBatchSizes, type Experiment } from "./config.ts";
 import { hashOf } from "./hash.ts";
 import { codeVersion } from "./codeVersion.ts";
@@ -81,10 +82,7 @@ export function runHash(problemId: string, spec: RunSpec): string {
   return hashOf({ problem: problemId, ...rest });
 }
 
-export function recordLabel(spec: RunSpec): string {
-  const r = spec.record;
-  return r.mode === "all" ? "all" : r.mode === "every" ? `every:${r.k}` : `log:${r.per_decade}`;
-}
+export { recordLabel };
 
 export function runRow(experiment: string, problem: LoadedProblem, run: PlannedRun, startedAt: number, version: string): Row {
   const s = run.spec;
