@@ -73,6 +73,9 @@ export interface PrepareNetworkOptions {
   /** λ_max(K_emp) if already known */
   readonly lambdaMax?: number;
   readonly vectors?: Float64Array;
+  /** Ĝ and Z₀ if already computed (e.g. by lib/problem/ntkProblem.ts networkProblem) */
+  readonly gram?: Float64Array;
+  readonly z0?: Float64Array;
 }
 
 /** Computes Ĝ, Z₀ and lr_scale = N/λ_max(K_emp) for an initial network. */
@@ -81,8 +84,10 @@ export function prepareNetwork(data: Regression, params: NetworkParams, options:
   const { N, d, x } = data;
   if (params.d !== d) throw new RangeError(`network input dimension ${params.d} does not match the data's ${d}`);
   const kernels = options.kernels ?? denseKernels();
-  const gram = augmentedGram(x, N, d, kernels);
-  const z0 = preActivations(params, x, N, kernels);
+  const gram = options.gram ?? augmentedGram(x, N, d, kernels);
+  const z0 = options.z0 ?? preActivations(params, x, N, kernels);
+  if (gram.length !== N * N) throw new RangeError(`gram must be N×N = ${N * N} entries, got ${gram.length}`);
+  if (z0.length !== N * params.H) throw new RangeError(`z0 must be N×H = ${N * params.H} entries, got ${z0.length}`);
   let lambdaMax: number | null = null;
   let lrScale: number;
   if (options.lrScale !== undefined) {
