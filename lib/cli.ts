@@ -16,6 +16,7 @@ import { toTable } from "./store/format.ts";
 import { schemaMarkdown, TABLES } from "./store/schema.ts";
 import type { RunSummary } from "./run/runner.ts";
 import type { TheoryRow } from "./run/theory.ts";
+import { NETWORK_COMMANDS } from "./regimes/networkCommands.ts";
 // The heavy modules (DuckDB, RxJS, apache-arrow, the engine) are imported by the commands that use them,
 // so that `--help`, bad input and `theory` start fast.
 
@@ -111,6 +112,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; description: st
       { name: "out", kind: "string", metavar: "FILE", help: "write to a file instead of stdout" },
     ],
   },
+  ...NETWORK_COMMANDS,
 };
 
 function topHelp(): string {
@@ -372,6 +374,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await exportCommand(io, rest);
       case "schema":
         return schemaCommand(io, rest);
+      case "compare":
+      case "nn":
+      case "spectrum":
+        return await (await import("./regimes/networkCli.ts")).runNetworkCommand(command, rest, io, signals.controller.signal);
     }
     return EXIT.input;
   } catch (e) {
