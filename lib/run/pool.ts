@@ -13,20 +13,41 @@ export class WorkerPool {
   private readonly all = new Set<Worker>();
   private closed = false;
 
-  constructor(readonly size: number, private readonly problem: Spectrum | DenseProblem) {
+  private problem?: Spectrum | DenseProblem;
+
+  constructor(readonly size: number, problem?: Spectrum | DenseProblem) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`);
+    this.problem = problem;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(ENTRY, { stdout: false, stderr: false });
+    worker.unref();
+    // a worker that dies while idle is dropped (a busy one is reported by the runner)
+    worker.once("exit", () => this.all.has(worker) && this.idle.includes(worker) && this.discard(worker));
+    this.all.add(worker);
+    if (this.problem) worker.postMessage({ type: "problem", problem: this.problem } satisfies ToWorker);
+    return worker;
+  }
+
+  /** Starts all workers now (they boot while the main thread prepares the problem and the store). */
+  warm(n = this.size): void {
+    while (!this.closed && this.all.size < Math.min(n, this.size)) this.idle.push(this.spawn());
+  }
+
+  /** The problem every worker runs on (posted to running workers and to those started later). */
+  setProblem(problem: Spectrum | DenseProblem): void {
+    this.problem = problem;
+    for (const w of this.all) w.postMessage({ type: "problem", problem } satisfies ToWorker);
   }
 
   acquire(): Worker {
     if (this.closed) throw new Error("worker pool is closed");
+    if (!this.problem) throw new Error("worker pool has no problem");
     const w = this.idle.pop();
     if (w) return w;
     if (this.all.size >= this.size) throw new Error("worker pool exhausted");
-    const worker = new Worker(ENTRY, { stdout: false, stderr: false });
-    worker.unref();
-    this.all.add(worker);
-    worker.postMessage({ type: "problem", problem: this.problem } satisfies ToWorker);
-    return worker;
+    return this.spawn();
   }
 
   release(w: Worker): void {

@@ -70,6 +70,8 @@ export interface RunSummary {
   readonly interrupted: boolean;
   readonly curveRows: number;
   readonly seconds: number;
+  /** main-thread time spent appending to and committing the store */
+  readonly storeSeconds: number;
 }
 
 export function defaultConcurrency(): number {
@@ -160,13 +162,23 @@ export function planExperiment(e: Experiment, options: { baseDir?: string; shard
 
 export async function runExperiment(e: Experiment, options: RunnerOptions): Promise<RunSummary> {
   const t0 = performance.now();
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
   const { problem, specs } = planExperiment(e, options);
   const version = codeVersion();
-  const store = await Store.open(options.db);
-  let pool: WorkerPool | undefined;
+  // workers boot (tsx, engine, WebAssembly) while the store opens and the run list is checked against it
+  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, specs.length)));
+  pool.warm();
+  let store: Store;
+  try {
+    store = await Store.open(options.db);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
   let progress: Progress | undefined;
   const started = new Set<number>();
   const counts = { done: 0, diverged: 0, failed: 0 };
+  let storeMs = 0;
   let interrupted = false;
   try {
     await store.recover();
@@ -196,15 +208,15 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     }
     if (runs.length === 0 || options.signal?.aborted) {
       interrupted = Boolean(options.signal?.aborted);
-      return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: 0, seconds: (performance.now() - t0) / 1000 };
+      return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: 0, seconds: (performance.now() - t0) / 1000, storeSeconds: 0 };
     }
     await store.startStreaming();
-    const concurrency = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), runs.length));
-    pool = new WorkerPool(concurrency, sharedProblem(problem));
+    const width = Math.min(concurrency, runs.length);
+    pool.setProblem(sharedProblem(problem));
     const abort$ = options.signal ? fromEvent(options.signal, "abort").pipe(take(1)) : new Subject<never>();
     const p = pool;
     const events$ = from(runs).pipe(
-      mergeMap((run) => runOnWorker(p, run), concurrency),
+      mergeMap((run) => runOnWorker(p, run), width),
       takeUntil(abort$),
       tap((ev) => {
         options.onEvent?.(ev);
@@ -217,6 +229,7 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
       bufferTime(options.commitMs ?? 200),
       filter((batch) => batch.length > 0),
       concatMap((batch) => defer(async () => {
+        const t = performance.now();
         const finished: FinishedRun[] = [];
         for (const ev of batch) {
           switch (ev.type) {
@@ -241,11 +254,12 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
           }
         }
         await store.commit(finished);
+        storeMs += performance.now() - t;
       })),
     );
     await lastValueFrom(events$, { defaultValue: undefined });
     interrupted = Boolean(options.signal?.aborted);
-    return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: store.curveRows, seconds: (performance.now() - t0) / 1000 };
+    return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: store.curveRows, seconds: (performance.now() - t0) / 1000, storeSeconds: storeMs / 1000 };
   } finally {
     progress?.stop();
     await pool?.close();
