@@ -97,3 +97,14 @@ test("JSON Schema export", () => {
   assert.ok((s.required as string[]).includes("problem"));
   assert.equal(s.additionalProperties, false);
 });
+
+test("the example configs in data/experiments parse, and the published JSON Schema is current", async () => {
+  const { readFileSync, readdirSync } = await import("node:fs");
+  const dir = new URL("../../data/experiments/", import.meta.url);
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".json") && !x.endsWith(".schema.json"))) {
+    const r = parseExperiment(JSON.parse(readFileSync(new URL(f, dir), "utf8")));
+    assert.ok(r.ok, `${f}: ${r.ok ? "" : r.issues.map((i) => formatIssue(i)).join("; ")}`);
+  }
+  const published = JSON.parse(readFileSync(new URL("experiment.schema.json", dir), "utf8"));
+  assert.deepEqual(published, experimentJsonSchema(), "regenerate with: npx powerlaw-sgd schema --out data/experiments/experiment.schema.json");
+});
