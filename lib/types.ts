@@ -41,7 +41,11 @@ export interface RunOutcome {
 /** A regime run: iterate the records step by step, stop whenever you like; the return value says how it ended. */
 export type RegimeRun = Generator<StepRecord, RunOutcome, void>;
 
-/** Hyper-parameters for step n = 0, 1, …: step n+1 of the dynamics uses (lr(n), momentum(n)). */
+/**
+ * Hyper-parameters for step n = 0, 1, …: step n+1 of the dynamics uses (lr(n), momentum(n)).
+ * Momentum is in the "classic" heavy-ball convention of the moment equations, v_{n+1} = β_n v_n − α_n g_n
+ * (equal to PyTorch's p ← g + βp, d ← d − αp while α is constant); lib/schedule/convention.ts converts.
+ */
 export interface Schedule {
   readonly name: string;
   lr(n: number): number;
