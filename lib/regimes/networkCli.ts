@@ -38,7 +38,7 @@ import { makeSchedule } from "../schedule/index.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import { DataError, loadDataset, type Dataset, type DatasetSpec } from "../data/index.ts";
 import { networkProblem, spectrumSummary, type NetworkProblem, type NtkKind, type SpectrumSummary } from "../problem/ntkProblem.ts";
-import { initNetwork, type NetworkParams } from "./networkModel.ts";
+import { initNetwork, networkInitSeed, type NetworkParams } from "./networkModel.ts";
 import { network, prepareNetwork, type NetworkSetup } from "./network.ts";
 import type { RunOutcome, StepRecord } from "../types.ts";
 
@@ -96,10 +96,13 @@ export interface NetworkStudy {
   readonly fitError: string | null;
 }
 
-/** Loads the data, initialises the network (seed) and builds its NTK problem (O(N²H) + one eigendecomposition). */
+/**
+ * Loads the data, initialises the network from `new Rng(networkInitSeed(seed))` (a stream no run's batches
+ * use) and builds its NTK problem (O(N²H) + one eigendecomposition).
+ */
 export async function buildStudy(spec: DatasetSpec, hidden: number, seed: number, ntk: NtkKind = "empirical"): Promise<NetworkStudy> {
   const dataset = await loadDataset(spec);
-  const params = ntk === "empirical" ? initNetwork(dataset.d, hidden, seed) : null;
+  const params = ntk === "empirical" ? initNetwork(dataset.d, hidden, networkInitSeed(seed)) : null;
   const np = networkProblem(dataset, params, { ntk });
   let summary: SpectrumSummary | null = null;
   let fitError: string | null = null;

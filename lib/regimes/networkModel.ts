@@ -42,6 +42,16 @@ export function checkRegression(data: Regression): void {
   if (y.length !== N) throw new RangeError(`targets must have N = ${N} entries, got ${y.length}`);
 }
 
+/**
+ * The generator seed of the initial network of an experiment with seed `seed` (0 ≤ seed < 2³¹): 2⁵² + seed.
+ * Batch streams are `replicateSeed(seed, r) = seed·2²¹ + r < 2⁵²` (lib/regimes/linearized.ts), so the
+ * weights never come from the same xoshiro stream as any run's batches.
+ */
+export function networkInitSeed(seed: number): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new RangeError(`seed must be an integer in [0, 2^31), got ${seed}`);
+  return 2 ** 52 + seed;
+}
+
 /** A freshly initialised network: all weights and biases N(0, 1), drawn from `new Rng(seed)` as W₁, b₁, w₂. */
 export function initNetwork(d: number, H: number, seed: number): NetworkParams {
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`input dimension must be an integer ≥ 1, got ${d}`);
