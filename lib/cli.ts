@@ -23,7 +23,9 @@ import { NETWORK_COMMANDS } from "./regimes/networkCommands.ts";
 const DEFAULT_DB = "data/results.duckdb";
 const EXPORT_TABLES = TABLES.filter((t) => t.name !== "meta").map((t) => t.name);
 
-class StoreErrorLike extends Error {}
+class StoreErrorLike extends Error {
+  readonly kind?: string;
+}
 function isStoreError(e: unknown): e is StoreErrorLike {
   return e instanceof Error && e.name === "StoreError";
 }
@@ -269,7 +271,7 @@ async function runCommand(io: Io, argv: readonly string[], signals: SignalState)
     printIssues(io, parsed.issues, false);
     return EXIT.input;
   }
-  return sweep(io, parsed.value, { ...a, values: { db: DEFAULT_DB, ...a.values } }, dirname(resolve(path)), json, signals);
+  return sweep(io, parsed.value, { ...a, values: { db: DEFAULT_DB, ...a.values } }, dirname(resolve(path)), parsed.value, signals);
 }
 
 async function queryCommand(io: Io, argv: readonly string[]): Promise<number> {
@@ -391,7 +393,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     }
     if (isStoreError(e)) {
       io.err(`error: ${e.message}\n`);
-      return command === "query" || command === "export" ? EXIT.input : EXIT.failure;
+      return e.kind === "missing" ? EXIT.input : EXIT.failure;
     }
     io.err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failure;

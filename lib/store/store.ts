@@ -111,7 +111,7 @@ export class Store {
   static async open(path: string, options: { readOnly?: boolean } = {}): Promise<Store> {
     const readOnly = options.readOnly ?? false;
     if (path !== ":memory:") {
-      if (readOnly && !existsSync(path)) throw new StoreError(`no database at ${path}`);
+      if (readOnly && !existsSync(path)) throw new StoreError(`no database at ${path}`, "missing");
       if (!readOnly) mkdirSync(dirname(path), { recursive: true });
     }
     let instance: DuckDBInstance;
@@ -119,7 +119,7 @@ export class Store {
       instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
     } catch (e) {
       const msg = (e as Error).message;
-      throw new StoreError(/lock/i.test(msg) ? `${path} is in use by another process (DuckDB allows one writer; wait for it to finish, or use a copy): ${msg}` : `cannot open ${path}: ${msg}`);
+      throw new StoreError(/lock/i.test(msg) ? `${path} is in use by another process (DuckDB allows one writer; wait for it to finish, or query a copy): ${msg}` : `cannot open ${path}: ${msg}`, /lock/i.test(msg) ? "locked" : "other");
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection, readOnly);
@@ -349,6 +349,9 @@ export class Store {
 
 export class StoreError extends Error {
   override readonly name = "StoreError";
+  constructor(message: string, readonly kind: "missing" | "locked" | "other" = "other") {
+    super(message);
+  }
 }
 
 export function sqlString(s: string): string {
