@@ -33,3 +33,18 @@ test("Haar moments: E[tr Q] = 0, E[(tr Q)²] = 1, E[Q_11²] = 1/n, E[Q_11] = 0 (
   assert.ok(Math.abs(q1) < 5 * 0.5 * se, `E Q11 = ${q1}`);
   assert.ok(Math.abs(q2 - 1 / n) < 5 * 0.2 * se, `E Q11² = ${q2}`);
 });
+
+test("blocked (compact WY, GEMM) = unblocked Householder to 1e-13, also with ragged last panel", () => {
+  for (const [n, nb] of [[97, 8], [64, 16], [130, 48]] as const) {
+    const a = haarOrthogonal(n, 5, { blockSize: n });
+    const b = haarOrthogonal(n, 5, { blockSize: nb });
+    let d = 0;
+    for (let i = 0; i < n * n; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    assert.ok(d < 1e-13, `n = ${n}, nb = ${nb}: ${d}`);
+  }
+});
+
+test("bad arguments are named", () => {
+  assert.throws(() => haarOrthogonal(0, 1), /n must be an integer ≥ 1/);
+  assert.throws(() => haarOrthogonal(4, 1, { blockSize: 0 }), /blockSize must be/);
+});
