@@ -54,7 +54,19 @@ export interface PlannedRun {
   readonly configHash: string;
 }
 
+/** A run of the sweep that an earlier call finished (same config hash and code version): skipped. */
+export interface SkippedRun {
+  readonly runId: number;
+  readonly spec: RunSpec;
+  readonly configHash: string;
+  readonly status: "done" | "diverged";
+}
+
 export type RunnerEvent =
+  /** once, before any run starts: the runs to do and those skipped (for live sinks) */
+  | { readonly type: "plan"; readonly experiment: string; readonly db: string; readonly problem: { readonly id: string; readonly N: number; readonly dataset: string | null }; readonly runs: readonly PlannedRun[]; readonly skipped: readonly SkippedRun[]; readonly at: number }
+  /** once, when the sweep ends (interrupted: aborted; unfinished runs are deleted from the store) */
+  | { readonly type: "finish"; readonly interrupted: boolean; readonly at: number }
   | { readonly type: "start"; readonly run: PlannedRun; readonly at: number }
   | (FromWorker & { readonly type: "curve" | "modes" | "progress" })
   | (Extract<FromWorker, { type: "end" }> & { readonly at: number });
@@ -187,12 +199,15 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     await store.putProblem(problem.row, problem.spectrum.lambda, problem.spectrum.c0);
     const redo: number[] = [];
     const todoSpecs: { spec: RunSpec; hash: string }[] = [];
+    const skippedRuns: SkippedRun[] = [];
     let skipped = 0;
     for (const spec of specs) {
       const hash = runHash(problem.id, spec);
       const prev = existing.get(hash);
-      if (prev && (prev.status === "done" || prev.status === "diverged")) skipped++;
-      else {
+      if (prev && (prev.status === "done" || prev.status === "diverged")) {
+        skipped++;
+        skippedRuns.push({ runId: prev.runId, spec, configHash: hash, status: prev.status });
+      } else {
         if (prev) redo.push(prev.runId);
         todoSpecs.push({ spec, hash });
       }
@@ -200,6 +215,7 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     await store.deleteRuns(redo);
     let nextId = (await store.maxRunId()) + 1;
     const runs: PlannedRun[] = todoSpecs.map(({ spec, hash }) => ({ runId: nextId++, spec, configHash: hash }));
+    options.onEvent?.({ type: "plan", experiment: e.experiment, db: options.db, problem: { id: problem.id, N: problem.N, dataset: problem.dataset ?? null }, runs, skipped: skippedRuns, at: Date.now() });
     if (options.progress !== false && runs.length > 0) {
       progress = options.progress instanceof Progress ? options.progress
         : new Progress(runs.length, runs.reduce((a, r) => a + r.spec.nSteps, 0), skipped);
@@ -262,6 +278,11 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: store.curveRows, seconds: (performance.now() - t0) / 1000, storeSeconds: storeMs / 1000 };
   } finally {
     progress?.stop();
+    try {
+      options.onEvent?.({ type: "finish", interrupted: Boolean(options.signal?.aborted), at: Date.now() });
+    } catch {
+      // a sink's failure never stops the runner's cleanup
+    }
     await pool?.close();
     try {
       // runs cut short by an abort: remove them now (a kill leaves them to recover())
