@@ -48,7 +48,7 @@ class UsageError extends Error {
   }
 }
 
-const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) => ["db", "concurrency", "shard", "dry_run", "quiet"].includes(f.name));
+const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) => ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name));
 
 const COMMANDS: Record<string, { summary: string; usage: string; description: string; flags: OptionSpec[] }> = {
   sd: {
@@ -181,10 +181,17 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
     return EXIT.ok;
   }
   const { runExperiment, defaultConcurrency } = await import("./run/runner.ts");
-  const summary = await runExperiment(e, {
-    db: v.db as string, concurrency: concurrency ?? defaultConcurrency(), baseDir, progress: !v.quiet,
-    signal: signals.controller.signal, shard: shard.value, configForStore,
-  });
+  const { liveSinkFor } = await import("./run/live.ts");
+  const live = liveSinkFor(v.live as string | undefined);
+  let summary: RunSummary;
+  try {
+    summary = await runExperiment(e, {
+      db: v.db as string, concurrency: concurrency ?? defaultConcurrency(), baseDir, progress: !v.quiet,
+      signal: signals.controller.signal, shard: shard.value, configForStore, onEvent: live?.onEvent,
+    });
+  } finally {
+    await live?.close();
+  }
   io.out(summaryLine(summary));
   if (summary.interrupted) return signals.code;
   if (summary.failed > 0) {

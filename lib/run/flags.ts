@@ -46,6 +46,7 @@ export const STORE_FLAGS: OptionSpec[] = [
   { name: "shard", kind: "string", metavar: "i/n", help: "run only shard i of n (runs with index ≡ i−1 mod n)" },
   { name: "dry_run", kind: "flag", help: "print the run list and exit without running or writing" },
   { name: "quiet", kind: "flag", help: "no progress display" },
+  { name: "live", kind: "string", metavar: "DIR|off", help: "live snapshots of the sweep for the preview (`npm run dev`): DIR/runs.json about once a second; default: src/live when run from the project root (POWERLAW_SGD_LIVE overrides), off otherwise" },
   { name: "save_dir", kind: "string", metavar: "DIR", help: "accepted for compatibility with the reference scripts and ignored (results go to --db)" },
 ];
 
