@@ -1,6 +1,7 @@
 /**
- * `powerlaw-sgd <command>`: the reference scripts' commands (sd, full, linearized) with their flags, plus
- * run (a whole experiment from a JSON config), query, export, theory and schema.
+ * `powerlaw-sgd <command>`: the reference scripts' commands (sd, full, linearized, nn, compare) with their flags,
+ * plus run (a whole experiment from a JSON config), query, export, theory, schema and spectrum. Every command
+ * that runs something builds an experiment config and hands it to the runner (lib/run/runner.ts).
  * Exit codes: 0 ok; 2 bad input (every problem listed, nothing written); 1 failure (including runs that
  * failed); 130/143 interrupted by SIGINT/SIGTERM (finished runs kept, the rest redone on the next call).
  */
@@ -16,7 +17,7 @@ import { toTable } from "./store/format.ts";
 import { schemaMarkdown, TABLES } from "./store/schema.ts";
 import type { RunSummary } from "./run/runner.ts";
 import type { TheoryRow } from "./run/theory.ts";
-import { NETWORK_COMMANDS } from "./regimes/networkCommands.ts";
+import { NETWORK_COMMANDS, networkFlagsToExperiment } from "./regimes/networkCommands.ts";
 // The heavy modules (DuckDB, RxJS, apache-arrow, the engine) are imported by the commands that use them,
 // so that `--help`, bad input and `theory` start fast.
 
@@ -172,9 +173,16 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError([`--concurrency must be an integer ≥ 1, got ${concurrency}`]);
   if (v.save_dir !== undefined) io.err(`note: --save_dir is ignored; results go to ${v.db as string}\n`);
   if (v.dry_run) {
-    // check the problem (files, batch sizes) without building a dense form
-    const { loadProblem } = await import("./run/problem.ts");
-    const p = loadProblem(e.problem, { baseDir, dense: false, seed: e.seed });
+    // check the problem (files, batch sizes) without building a dense form (dataset problems: the data only)
+    let N: number;
+    if (e.problem.kind === "dataset") {
+      const { checkDataset } = await import("./run/datasetProblem.ts");
+      N = (await checkDataset(e.problem, baseDir)).N;
+    } else {
+      const { loadProblem } = await import("./run/problem.ts");
+      N = loadProblem(e.problem, { baseDir, dense: false, seed: e.seed }).N;
+    }
+    const p = { N };
     const over = e.sweep.batch_size.map((b, i) => ({ b, i })).filter(({ b }) => b > p.N);
     if (over.length) throw new InputError(over.map(({ b, i }) => ({ path: `sweep.batch_size[${i}]`, message: `batch size larger than N = ${p.N}`, value: b, allowed: `an integer in 1..${p.N}` })));
     dryRun(io, e, shard.value);
@@ -206,17 +214,19 @@ interface SignalState {
   code: number;
 }
 
-async function regimeCommand(io: Io, command: "sd" | "full" | "linearized" | "theory", argv: readonly string[], signals: SignalState): Promise<number> {
+async function regimeCommand(io: Io, command: "sd" | "full" | "linearized" | "theory" | "compare" | "nn", argv: readonly string[], signals: SignalState): Promise<number> {
   const spec = COMMANDS[command];
   const a = parseOrUsage(argv, spec.flags, 0, undefined, true);
   if (a.help) {
     io.out(formatHelp(spec.usage, spec.description, spec.flags) + "\n");
     return EXIT.ok;
   }
-  // flag-level problems (unknown flags, values that are not numbers) and config-level ones, all at once
-  const { input, issues } = flagsToExperiment(command, a.values, a.given);
+  // flag-level problems (unknown flags, values that are not numbers) and config-level ones, all at once;
+  // a problem the flag translation already reported for a field is not repeated by the config's validation
+  const { input, issues } = command === "compare" || command === "nn" ? networkFlagsToExperiment(command, a.values, a.given) : flagsToExperiment(command, a.values, a.given);
   const parsed = parseExperiment(input);
-  const configIssues = [...issues, ...(parsed.ok ? [] : parsed.issues)].filter((i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)));
+  const reported = new Set(issues.map((i) => i.path).filter((p) => p !== ""));
+  const configIssues = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter((i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)));
   if (a.errors.length > 0 || configIssues.length > 0 || !parsed.ok) {
     const n = a.errors.length + configIssues.length;
     io.err(`error: ${n} problem${n === 1 ? "" : "s"} with the input (nothing was run or written):\n`);
@@ -385,8 +395,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return schemaCommand(io, rest);
       case "compare":
       case "nn":
+        return await regimeCommand(io, command, rest, signals);
       case "spectrum":
-        return await (await import("./regimes/networkCli.ts")).runNetworkCommand(command, rest, io, signals.controller.signal);
+        return await (await import("./regimes/networkCli.ts")).runNetworkCommand(command, rest, io);
     }
     return EXIT.input;
   } catch (e) {

@@ -4,10 +4,12 @@
  *   {kind: 'cifar10', dir, N, seed?, files?}                    lib/data/cifar10.ts
  *   {kind: 'tabular', path, target, N?, seed?, categorical?, maxCategories?, drop?}   lib/data/tabular.ts
  *   {kind: 'diamonds', N?, seed?, categorical?}                 the shipped example (target price)
+ *   {kind: 'gaussian', N, inputDim?, seed?}                     synthetic inputs, teacher-network target (lib/data/gaussian.ts)
  * Every loader returns a Dataset (lib/data/dataset.ts); problems are DataErrors naming the file.
  */
 import { loadCifar10, type Cifar10Options } from "./cifar10.ts";
 import { DataError, type Dataset } from "./dataset.ts";
+import { loadGaussian, type GaussianOptions } from "./gaussian.ts";
 import { loadMnist, type MnistOptions } from "./mnist.ts";
 import { loadDiamonds, loadTabular, type TabularOptions } from "./tabular.ts";
 
@@ -17,9 +19,10 @@ export type DatasetSpec =
   | ({ readonly kind: "mnist" } & MnistOptions)
   | ({ readonly kind: "cifar10" } & Cifar10Options)
   | ({ readonly kind: "tabular" } & TabularOptions)
-  | { readonly kind: "diamonds"; readonly N?: number; readonly seed?: number; readonly categorical?: "onehot" | "error" };
+  | { readonly kind: "diamonds"; readonly N?: number; readonly seed?: number; readonly categorical?: "onehot" | "error" }
+  | ({ readonly kind: "gaussian" } & GaussianOptions);
 
-export const DATASET_KINDS = ["mnist", "cifar10", "tabular", "diamonds"] as const;
+export const DATASET_KINDS = ["mnist", "cifar10", "tabular", "diamonds", "gaussian"] as const;
 
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   switch (spec.kind) {
@@ -31,6 +34,8 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
       return loadTabular(spec);
     case "diamonds":
       return loadDiamonds(spec);
+    case "gaussian":
+      return loadGaussian(spec);
     default:
       throw new DataError(`unknown dataset kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected ${DATASET_KINDS.join(", ")})`);
   }

@@ -1,6 +1,6 @@
 /**
  * The code version stored with every run: the package version plus a digest of the engine sources that
- * determine the numbers (lib/{problem,regimes,schedule,linalg,random,io}, lib/types.ts). A finished
+ * determine the numbers (lib/{problem,regimes,schedule,linalg,random,io,data}, lib/types.ts). A finished
  * run is skipped on resume only when its config hash and this version both match, so editing the engine
  * makes the next invocation recompute instead of mixing curves from two versions.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 
 const LIB = dirname(dirname(fileURLToPath(import.meta.url)));
-const ENGINE_DIRS = ["problem", "regimes", "schedule", "linalg", "random", "io"];
+const ENGINE_DIRS = ["problem", "regimes", "schedule", "linalg", "random", "io", "data"];
 
 function files(dir: string): string[] {
   let out: string[] = [];

@@ -38,11 +38,46 @@ export const KernelProblemSchema = z.strictObject({
   normalize: z.enum(["reference", "none"]).default("reference"),
 });
 
+export const DATASETS = ["mnist", "cifar10", "tabular", "diamonds", "gaussian"] as const;
+export const NTK_KINDS = ["empirical", "analytic"] as const;
+
 /**
- * The problem. Datasets (MNIST, tabular, …) and the network regime arrive with a later issue as a further
- * member of this union (kind: 'dataset').
+ * A two-layer ReLU network (THEORY §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial residual are
+ * the kernel problem of the sd/full/linearized runs, and the network itself is what the nn regime trains. One
+ * initial network per problem, built once and cached on disk next to the results file (<db folder>/problems/<id>/).
  */
-export const ProblemSchema = z.discriminatedUnion("kind", [SyntheticProblemSchema, KernelProblemSchema]);
+export const DatasetProblemSchema = z.strictObject({
+  kind: z.literal("dataset"),
+  /**
+   * mnist: the digits shipped in the `mnist` package (up to 10 000); cifar10: the CIFAR-10 binary batches in the
+   * folder `path`; tabular: the CSV/Parquet file `path` with the numeric column `target`; diamonds: the shipped
+   * tabular example (target price); gaussian: synthetic inputs x ~ N(0, I_d), target a random ReLU teacher
+   */
+  dataset: z.enum(DATASETS),
+  /** training points: a stratified subset (mnist, cifar10) or a random one (tabular, diamonds) of this size */
+  N: z.number().int().min(2),
+  /** hidden width H of the network */
+  hidden_dim: posInt().default(1000),
+  /** the kernel of the sd/full/linearized runs: the initial network's empirical NTK (with its residual f₀(X) − y), or the infinite-width ReLU NTK (residual −y) */
+  ntk: z.enum(NTK_KINDS).default("empirical"),
+  /** seed of the initial network's weights (generator 2⁵² + seed); default: the experiment seed */
+  seed: z.number().int().min(0).max(SEED_MAX).optional(),
+  /** seed of the subset of N points (and of the gaussian inputs) */
+  data_seed: z.number().int().min(0).max(SEED_MAX).default(42),
+  /** tabular: the .csv/.parquet file; cifar10: the folder with data_batch_*.bin (or its parent holding cifar-10-batches-bin). Relative to the config file */
+  path: z.string().min(1).optional(),
+  /** tabular: the target column */
+  target: z.string().min(1).optional(),
+  /** tabular: columns to leave out */
+  drop: z.array(z.string().min(1)).optional(),
+  /** tabular, diamonds: text columns one-hot encoded (default) or rejected */
+  categorical: z.enum(["onehot", "error"]).optional(),
+  /** gaussian: input dimension d (default 16) */
+  input_dim: posInt().optional(),
+});
+
+/** The problem: a synthetic power law, a kernel + residual from files, or a network on a data set. */
+export const ProblemSchema = z.discriminatedUnion("kind", [SyntheticProblemSchema, KernelProblemSchema, DatasetProblemSchema]);
 
 export const SdRegimeSchema = z.strictObject({
   regime: z.literal("sd"),
@@ -56,7 +91,18 @@ export const LinearizedRegimeSchema = z.strictObject({
   replicates: posInt().default(1),
   optimizer: z.enum(["sgd", "adam"]).default("sgd"),
 });
-export const RegimeSchema = z.discriminatedUnion("regime", [SdRegimeSchema, FullRegimeSchema, LinearizedRegimeSchema]);
+export const NnRegimeSchema = z.strictObject({
+  regime: z.literal("nn"),
+  /** trainings per setting from the same initial network; replicate r draws the batches of linearized replicate r */
+  replicates: posInt().default(1),
+  /** multiply the network's learning rate by lr_scale = N/λ_max(K_emp), so that α means what it means in the kernel regimes (false: the reference's four-regime script) */
+  lr_scale: z.boolean().default(true),
+  /** gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, a forward pass a step) */
+  engine: z.enum(["gram", "tfjs"]).default("gram"),
+  /** TensorFlow.js backend of engine 'tfjs' (auto: tfjs-node if it loads, else wasm, else cpu) */
+  backend: z.enum(["auto", "tensorflow", "wasm", "cpu"]).default("auto"),
+});
+export const RegimeSchema = z.discriminatedUnion("regime", [SdRegimeSchema, FullRegimeSchema, LinearizedRegimeSchema, NnRegimeSchema]);
 
 export const ScheduleSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("constant") }),
@@ -111,6 +157,7 @@ export const ExperimentSchema = z.strictObject({
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
 export type ProblemConfig = Experiment["problem"];
+export type DatasetProblemConfig = Extract<ProblemConfig, { kind: "dataset" }>;
 export type RegimeConfig = Experiment["regimes"][number];
 export type ScheduleConfig = Experiment["sweep"]["schedule"];
 export type RecordConfig = Experiment["record"];
@@ -301,7 +348,8 @@ export function checkExperiment(input: unknown): ConfigIssue[] {
     issues.push({ path: "sweep.momentum", message: "the jacobi schedule sets β_n from a and b; momentum is not used with it", value: m, allowed: "omit it (or [0])" });
   }
   const p = obj(e.problem);
-  if (p.kind === "synthetic" && typeof p.N === "number" && Number.isInteger(p.N) && p.N >= 2) issues.push(...checkBatchSizes(s.batch_size, p.N));
+  if ((p.kind === "synthetic" || p.kind === "dataset") && typeof p.N === "number" && Number.isInteger(p.N) && p.N >= 2) issues.push(...checkBatchSizes(s.batch_size, p.N));
+  if (p.kind === "dataset") issues.push(...checkDatasetProblem(p));
   const seen = new Set<unknown>();
   if (Array.isArray(e.regimes)) {
     e.regimes.forEach((r, i) => {
@@ -309,8 +357,44 @@ export function checkExperiment(input: unknown): ConfigIssue[] {
       if (typeof name !== "string") return;
       if (seen.has(name)) issues.push({ path: `regimes[${i}].regime`, message: "regime listed twice (put all its τ values in one entry)", value: name, allowed: "each regime once" });
       seen.add(name);
+      if (name === "nn") {
+        if (p.kind !== undefined && p.kind !== "dataset") {
+          issues.push({ path: `regimes[${i}].regime`, message: `the network regime needs a network: problem.kind 'dataset', not ${JSON.stringify(p.kind)}`, value: name, allowed: "sd | full | linearized for this problem" });
+        } else if (p.kind === "dataset" && p.ntk === "analytic") {
+          issues.push({ path: "problem.ntk", message: "the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical'", value: p.ntk, allowed: '"empirical" (or drop the nn regime)' });
+        }
+        const rr = obj(r);
+        if (rr.engine !== "tfjs" && rr.backend !== undefined && rr.backend !== "auto") {
+          issues.push({ path: `regimes[${i}].backend`, message: "the TensorFlow.js backend only applies to engine 'tfjs'", value: rr.backend, allowed: 'omit it, or set engine "tfjs"' });
+        }
+      }
     });
   }
+  return issues;
+}
+
+/** Which fields of a dataset problem apply to which data set. */
+const DATASET_FIELDS: Record<string, readonly (typeof DATASETS)[number][]> = {
+  path: ["tabular", "cifar10"],
+  target: ["tabular"],
+  drop: ["tabular"],
+  categorical: ["tabular", "diamonds"],
+  input_dim: ["gaussian"],
+};
+
+/** A dataset problem's fields that belong to another data set, and the ones its data set needs. */
+function checkDatasetProblem(p: Record<string, unknown>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const ds = p.dataset;
+  if (typeof ds !== "string" || !(DATASETS as readonly string[]).includes(ds)) return issues;
+  for (const [field, owners] of Object.entries(DATASET_FIELDS)) {
+    if (p[field] !== undefined && !owners.includes(ds as never)) {
+      issues.push({ path: `problem.${field}`, message: `only applies to dataset ${owners.map((o) => `'${o}'`).join(" or ")}, not '${ds}'`, value: p[field], allowed: "omit it" });
+    }
+  }
+  if (ds === "tabular" && p.path === undefined) issues.push({ path: "problem.path", message: "dataset 'tabular' needs the data file", value: undefined, allowed: "a .csv or .parquet file (relative to the config file)" });
+  if (ds === "tabular" && p.target === undefined) issues.push({ path: "problem.target", message: "dataset 'tabular' needs the target column", value: undefined, allowed: "a numeric column of the file" });
+  if (ds === "cifar10" && p.path === undefined) issues.push({ path: "problem.path", message: "dataset 'cifar10' needs the folder of the binary batches", value: undefined, allowed: "a folder holding data_batch_1.bin … (or cifar-10-batches-bin)" });
   return issues;
 }
 

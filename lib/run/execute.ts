@@ -2,15 +2,18 @@
  * Runs one RunSpec on a problem (synchronously, in whatever thread calls it): builds the schedule and the
  * regime generator, drives it, hands the kept (step, loss) batches and the tracked per-mode errors to the
  * caller, and returns how the run ended. Worker threads call this; so can anything else (tests, loaders).
+ * nn runs of engine 'tfjs' need `await prepareRun(spec)` first (TensorFlow.js loads asynchronously).
  */
 import type { DenseProblem, RegimeRun, Spectrum } from "../types.ts";
 import { makeSchedule } from "../schedule/index.ts";
 import { spectralDiagonal } from "../regimes/spectralDiagonal.ts";
 import { full } from "../regimes/full.ts";
 import { linearized } from "../regimes/linearized.ts";
+import { network, prepareNetwork, type NetworkSetup } from "../regimes/network.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import { CurveBatcher, stepFilter } from "./record.ts";
-import type { RunSpec } from "./expand.ts";
+import type { RunSpec, TfBackendChoice } from "./expand.ts";
+import type { WorkerProblem } from "./problem.ts";
 
 export interface RunSink {
   /** kept (step, loss) pairs, in step order; the arrays are the caller's to keep */
@@ -40,8 +43,40 @@ function isDense(p: Spectrum | DenseProblem): p is DenseProblem {
   return (p as DenseProblem).khat !== undefined && (p as DenseProblem).vectors !== undefined;
 }
 
+type NetworkTfModule = typeof import("../regimes/networkTf.ts");
+let tfjs: { module: NetworkTfModule; backend: string; choice: TfBackendChoice } | undefined;
+
+/**
+ * What a run needs before it can start synchronously: for nn runs with engine 'tfjs', TensorFlow.js and its
+ * backend (loaded once per thread; importing tfjs costs ~0.3 s, so runs of the other engines never do).
+ */
+export async function prepareRun(spec: RunSpec): Promise<void> {
+  if (spec.regime !== "nn" || spec.engine !== "tfjs") return;
+  const choice = spec.tfBackend ?? "auto";
+  if (tfjs?.choice === choice) return;
+  const module = await import("../regimes/networkTf.ts");
+  const { selectBackend } = await import("../tf/backend.ts");
+  tfjs = { module, backend: await selectBackend(choice), choice };
+}
+
+const setups = new WeakMap<object, NetworkSetup>();
+
+/** The network of a problem, ready to train (Ĝ, Z₀ and λ_max are given: nothing dense is recomputed). */
+function networkSetup(problem: WorkerProblem): NetworkSetup {
+  const n = problem.network;
+  if (!n) throw new Error("the nn regime needs the network (a dataset problem)");
+  let s = setups.get(n);
+  if (!s) {
+    s = prepareNetwork({ N: n.N, d: n.d, x: n.x, y: n.y }, { d: n.d, H: n.H, w1: n.w1, b1: n.b1, w2: n.w2 }, {
+      lambdaMax: n.lambdaMax, gram: n.gram, z0: n.z0, vectors: isDense(problem) ? problem.vectors : undefined,
+    });
+    setups.set(n, s);
+  }
+  return s;
+}
+
 /** Creates the regime generator of a run and names the backend that computes it. */
-export function startRegime(problem: Spectrum | DenseProblem, spec: RunSpec): { run: RegimeRun; backend: string } {
+export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: RegimeRun; backend: string } {
   const schedule = makeSchedule(spec.schedule);
   const common = { schedule, batchSize: spec.batchSize, nSteps: spec.nSteps, divergenceFactor: spec.divergenceFactor, trackEvery: spec.trackEvery };
   switch (spec.regime) {
@@ -55,10 +90,19 @@ export function startRegime(problem: Spectrum | DenseProblem, spec: RunSpec): { 
     case "linearized":
       if (!isDense(problem)) throw new Error("the linearized regime needs the dense problem");
       return { run: linearized(problem, { ...common, optimizer: spec.optimizer ?? "sgd", seed: spec.seed, replicate: spec.replicate }), backend: "js" };
+    case "nn": {
+      const setup = networkSetup(problem);
+      const options = { ...common, seed: spec.seed, replicate: spec.replicate, applyLrScale: spec.applyLrScale ?? true };
+      if (spec.engine === "tfjs") {
+        if (!tfjs) throw new Error("TensorFlow.js is not loaded: call prepareRun(spec) before executeRun");
+        return { run: tfjs.module.networkTf({ data: setup.data, params: setup.params, lrScale: setup.lrScale }, options), backend: `tfjs-${tfjs.backend}` };
+      }
+      return { run: network(setup, options), backend: `gram-f64:${denseKernels().name}` };
+    }
   }
 }
 
-export function executeRun(problem: Spectrum | DenseProblem, spec: RunSpec, sink: RunSink, options: ExecuteOptions = {}): RunResult {
+export function executeRun(problem: WorkerProblem, spec: RunSpec, sink: RunSink, options: ExecuteOptions = {}): RunResult {
   const { run, backend } = startRegime(problem, spec);
   const flushMs = options.flushMs ?? 250;
   const batcher = new CurveBatcher(stepFilter(spec.record, spec.nSteps), options.batchRows ?? 4096, (s, l) => sink.curve(s, l));

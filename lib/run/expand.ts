@@ -3,13 +3,15 @@
  * in their order (batch_size, lr, momentum, then the schedule's a, b or p, n0):
  *  - 'prod': the Cartesian product, the last list varying fastest (itertools.product);
  *  - 'zip': element-wise; every list has the common length n or length 1 (then repeated n times).
- * Each regime entry then multiplies the settings: SD by its τ list (τ outermost), linearized by its
- * replicates (innermost), full once.
+ * Each regime entry then multiplies the settings: SD by its τ list (τ outermost), linearized and nn by their
+ * replicates (innermost), full once. Regimes come in the order the config lists them.
  */
 import type { ScheduleSpec } from "../schedule/index.ts";
 import type { Experiment, RecordConfig } from "./config.ts";
 
-export type RegimeName = "sd" | "full" | "linearized";
+export type RegimeName = "sd" | "full" | "linearized" | "nn";
+export type NnEngine = "gram" | "tfjs";
+export type TfBackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
 /** One run: everything a worker needs besides the problem. */
 export interface RunSpec {
@@ -31,6 +33,13 @@ export interface RunSpec {
   /** per-mode errors every trackEvery steps (0 = off) */
   readonly trackEvery: number;
   readonly divergenceFactor: number;
+  /**
+   * nn runs only (absent otherwise, so that the identities of the other regimes' runs do not change):
+   * whether α is multiplied by lr_scale = N/λ_max(K_emp), the engine, and the TensorFlow.js backend asked for.
+   */
+  readonly applyLrScale?: boolean;
+  readonly engine?: NnEngine;
+  readonly tfBackend?: TfBackendChoice;
 }
 
 /** One point of the hyper-parameter sweep (before regimes multiply it). */
@@ -95,10 +104,17 @@ export function expandRuns(e: Experiment): RunSpec[] {
       }
     } else if (r.regime === "full") {
       for (const st of settings) runs.push({ index: runs.length, regime: "full", tau: null, ...st, replicate: 0, seed: e.seed, optimizer: null, ...common });
-    } else {
+    } else if (r.regime === "linearized") {
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
           runs.push({ index: runs.length, regime: "linearized", tau: null, ...st, replicate: rep, seed: e.seed, optimizer: r.optimizer, ...common });
+        }
+      }
+    } else {
+      const nn = { applyLrScale: r.lr_scale, engine: r.engine, ...(r.engine === "tfjs" ? { tfBackend: r.backend } : {}) };
+      for (const st of settings) {
+        for (let rep = 0; rep < r.replicates; rep++) {
+          runs.push({ index: runs.length, regime: "nn", tau: null, ...st, replicate: rep, seed: e.seed, optimizer: null, ...common, ...nn });
         }
       }
     }

@@ -3,7 +3,7 @@
  * runner's mergeMap concurrency equals the pool size, so acquire() never has to wait.
  */
 import { Worker } from "node:worker_threads";
-import type { DenseProblem, Spectrum } from "../types.ts";
+import type { WorkerProblem } from "./problem.ts";
 import type { ToWorker } from "./protocol.ts";
 
 const ENTRY = new URL("./workerEntry.mjs", import.meta.url);
@@ -13,9 +13,9 @@ export class WorkerPool {
   private readonly all = new Set<Worker>();
   private closed = false;
 
-  private problem?: Spectrum | DenseProblem;
+  private problem?: WorkerProblem;
 
-  constructor(readonly size: number, problem?: Spectrum | DenseProblem) {
+  constructor(readonly size: number, problem?: WorkerProblem) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`);
     this.problem = problem;
   }
@@ -36,7 +36,7 @@ export class WorkerPool {
   }
 
   /** The problem every worker runs on (posted to running workers and to those started later). */
-  setProblem(problem: Spectrum | DenseProblem): void {
+  setProblem(problem: WorkerProblem): void {
     this.problem = problem;
     for (const w of this.all) w.postMessage({ type: "problem", problem } satisfies ToWorker);
   }

@@ -15,6 +15,7 @@ import type { ConfigIssue, ProblemConfig } from "./config.ts";
 import { digest, hashOf } from "./hash.ts";
 
 import { InputError } from "./inputError.ts";
+import { loadDatasetProblem, type NetworkPart } from "./datasetProblem.ts";
 
 export { InputError };
 
@@ -26,9 +27,18 @@ export interface LoadedProblem {
   readonly spectrum: Spectrum;
   /** present when a dense regime (full, linearized) is in the experiment */
   readonly dense?: DenseProblem;
+  /** the network (dataset problems with nn runs) */
+  readonly network?: NetworkPart;
+  /** hidden width of the network whose empirical NTK this is (dataset problems), else null */
+  readonly hiddenDim: number | null;
+  /** N/λ_max(K_emp) of that network (dataset problems, empirical NTK), else null */
+  readonly lrScale: number | null;
   /** the problems-table row */
   readonly row: Record<string, string | number | null>;
 }
+
+/** The arrays a worker receives: the (dense) problem, and the network when nn runs are planned. */
+export type WorkerProblem = (Spectrum | DenseProblem) & { readonly network?: NetworkPart };
 
 export interface LoadOptions {
   /** kernel/residual paths are relative to this folder (the config file's, or the working directory) */
@@ -37,6 +47,10 @@ export interface LoadOptions {
   readonly dense: boolean;
   /** experiment seed: the default of problem.seed */
   readonly seed: number;
+  /** dataset problems: the network's arrays are needed (nn runs) */
+  readonly network?: boolean;
+  /** dataset problems: where built problems are cached (default: a temporary folder) */
+  readonly cacheDir?: string;
 }
 
 function readArray(path: string, field: string, issues: ConfigIssue[]): { arr: NpyArray; bytes: Uint8Array } | undefined {
@@ -108,8 +122,23 @@ export function readKernelFiles(kernelPath: string, residualPath: string, baseDi
   return { K: k.arr.data, r: r.arr.data, N, digest: digest(Buffer.concat([Buffer.from(digest(k.bytes, 64)), Buffer.from(digest(r.bytes, 64))])) };
 }
 
-/** Builds the problem of a config (O(N) for SD alone; O(N³) once for the dense regimes). */
+/**
+ * The problem of a config, whatever its kind: dataset problems are loaded asynchronously (tabular files are
+ * read through DuckDB) and cached on disk; the others are built by loadProblem.
+ */
+export async function prepareProblem(cfg: ProblemConfig, options: LoadOptions): Promise<LoadedProblem> {
+  if (cfg.kind !== "dataset") return loadProblem(cfg, options);
+  const p = await loadDatasetProblem(cfg, { baseDir: options.baseDir, seed: options.seed, cacheDir: options.cacheDir, dense: options.dense, network: options.network ?? false });
+  const f = p.facts;
+  return {
+    id: f.id, N: f.N, dataset: f.dataset, spectrum: p.spectrum, dense: p.dense, network: p.network,
+    hiddenDim: f.hiddenDim, lrScale: f.ntk === "empirical" ? f.lrScale : null, row: p.row,
+  };
+}
+
+/** Builds a synthetic or kernel problem (O(N) for SD alone; O(N³) once for the dense regimes); dataset problems: prepareProblem. */
 export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedProblem {
+  if (cfg.kind === "dataset") throw new Error("dataset problems are loaded asynchronously: use prepareProblem");
   if (cfg.kind === "synthetic") {
     const seed = cfg.seed ?? options.seed;
     const params = { N: cfg.N, nu: cfg.nu, kappa: cfg.kappa, lambdaMin: cfg.lambda_min, seed };
@@ -117,7 +146,7 @@ export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedPro
     const spectrum = dense ?? syntheticSpectrum(params);
     const id = hashOf({ kind: "synthetic", N: cfg.N, nu: cfg.nu, kappa: cfg.kappa, lambda_min: cfg.lambda_min, seed });
     return {
-      id, N: cfg.N, dataset: "synthetic", spectrum, dense,
+      id, N: cfg.N, dataset: "synthetic", spectrum, dense, hiddenDim: null, lrScale: null,
       row: {
         problem: id, kind: "synthetic", dataset: "synthetic", N: cfg.N, nu: cfg.nu, kappa: cfg.kappa, lambda_min: cfg.lambda_min, seed,
         zeta: cfg.kappa / cfg.nu, kernel: null, residual: null, normalize: null, loss0: loss0(spectrum), spec: JSON.stringify({ ...cfg, seed }),
@@ -136,7 +165,7 @@ export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedPro
   const id = hashOf({ kind: "kernel", normalize: cfg.normalize, files: files.digest });
   const dataset = basename(cfg.kernel).replace(/\.npy$/i, "");
   return {
-    id, N: files.N, dataset, spectrum: problem, dense: problem,
+    id, N: files.N, dataset, spectrum: problem, dense: problem, hiddenDim: null, lrScale: null,
     row: {
       problem: id, kind: "kernel", dataset, N: files.N, nu: null, kappa: null, lambda_min: null, seed: null, zeta: null,
       kernel: cfg.kernel, residual: cfg.residual, normalize: cfg.normalize, loss0: loss0(problem), spec: JSON.stringify(cfg),
@@ -157,10 +186,14 @@ function share(a: Float64Array): Float64Array {
 }
 
 /** The arrays a worker needs, in shared memory (structured clone then shares instead of copying). */
-export function sharedProblem(p: LoadedProblem): Spectrum | DenseProblem {
+export function sharedProblem(p: LoadedProblem): WorkerProblem {
+  const n = p.network;
+  const network: { network?: NetworkPart } = n
+    ? { network: { ...n, x: share(n.x), y: share(n.y), w1: share(n.w1), b1: share(n.b1), w2: share(n.w2), gram: share(n.gram), z0: share(n.z0) } }
+    : {};
   if (p.dense) {
     const d = p.dense;
-    return { N: d.N, lambda: share(d.lambda), c0: share(d.c0), khat: share(d.khat), d0: share(d.d0), vectors: share(d.vectors) };
+    return { N: d.N, lambda: share(d.lambda), c0: share(d.c0), khat: share(d.khat), d0: share(d.d0), vectors: share(d.vectors), ...network };
   }
-  return { N: p.spectrum.N, lambda: share(p.spectrum.lambda), c0: share(p.spectrum.c0) };
+  return { N: p.spectrum.N, lambda: share(p.spectrum.lambda), c0: share(p.spectrum.c0), ...network };
 }

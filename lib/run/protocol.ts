@@ -1,9 +1,9 @@
 /** Messages between the runner (main thread) and its workers. */
-import type { DenseProblem, Spectrum } from "../types.ts";
 import type { RunSpec } from "./expand.ts";
+import type { WorkerProblem } from "./problem.ts";
 
 export type ToWorker =
-  | { readonly type: "problem"; readonly problem: Spectrum | DenseProblem }
+  | { readonly type: "problem"; readonly problem: WorkerProblem }
   | { readonly type: "run"; readonly runId: number; readonly spec: RunSpec };
 
 export type FromWorker =

@@ -22,7 +22,8 @@ import { recordLabel } from "./record.ts";
 import { checkBatchSizes, type Experiment } from "./config.ts";
 import { hashOf } from "./hash.ts";
 import { codeVersion } from "./codeVersion.ts";
-import { InputError, loadProblem, sharedProblem, type LoadedProblem } from "./problem.ts";
+import { InputError, prepareProblem, sharedProblem, type LoadedProblem } from "./problem.ts";
+import { problemCacheDir } from "./datasetProblem.ts";
 import { WorkerPool } from "./pool.ts";
 import { Progress } from "./progress.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -46,6 +47,8 @@ export interface RunnerOptions {
   readonly onEvent?: (e: RunnerEvent) => void;
   /** the config as the user wrote it, stored in experiments.config (default: the parsed one) */
   readonly configForStore?: unknown;
+  /** where dataset problems are cached (default: <db folder>/problems) */
+  readonly problemCache?: string;
 }
 
 export interface PlannedRun {
@@ -111,6 +114,9 @@ export function runRow(experiment: string, problem: LoadedProblem, run: PlannedR
     gamma: batchNoise(problem.N, s.batchSize), record: recordLabel(s), track_every: s.trackEvery, divergence_factor: s.divergenceFactor,
     status: "running", diverged_at: null, steps: null, final_loss: null, error: null, backend: null,
     started_at: startedAt, finished_at: null, duration_ms: null,
+    lr_scale: s.regime === "nn" ? problem.lrScale : null,
+    lr_scale_applied: s.regime === "nn" ? (s.applyLrScale ?? true) : null,
+    hidden_dim: problem.hiddenDim,
   };
 }
 
@@ -163,30 +169,42 @@ export interface Plan {
   readonly runs: PlannedRun[];
 }
 
-/** Loads the problem and expands the runs; throws InputError (nothing written) on bad input. */
-export function planExperiment(e: Experiment, options: { baseDir?: string; shard?: { index: number; count: number } } = {}): { problem: LoadedProblem; specs: RunSpec[] } {
-  const dense = e.regimes.some((r) => r.regime !== "sd");
-  const problem = loadProblem(e.problem, { baseDir: options.baseDir, dense, seed: e.seed });
+/**
+ * Loads the problem (the pre-load step: dataset problems are read asynchronously, from their cache when built
+ * before) and expands the runs; throws InputError (nothing written) on bad input.
+ */
+export async function planExperiment(
+  e: Experiment, options: { baseDir?: string; shard?: { index: number; count: number }; problemCache?: string; db?: string } = {},
+): Promise<{ problem: LoadedProblem; specs: RunSpec[] }> {
+  const specs = shardRuns(expandRuns(e), options.shard);
+  const nn = specs.some((s) => s.regime === "nn");
+  // the dense form for full/linearized, and for nn runs that track per-mode errors (they need the eigenvectors)
+  const dense = specs.some((s) => s.regime === "full" || s.regime === "linearized" || (s.regime === "nn" && s.trackEvery > 0));
+  const cacheDir = options.problemCache ?? (options.db !== undefined ? problemCacheDir(options.db) : undefined);
+  const problem = await prepareProblem(e.problem, { baseDir: options.baseDir, dense, seed: e.seed, network: nn, cacheDir });
   const issues = checkBatchSizes(e.sweep.batch_size, problem.N);
   if (issues.length > 0) throw new InputError(issues);
-  return { problem, specs: shardRuns(expandRuns(e), options.shard) };
+  return { problem, specs };
 }
 
 export async function runExperiment(e: Experiment, options: RunnerOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
-  const { problem, specs } = planExperiment(e, options);
-  const version = codeVersion();
-  // workers boot (tsx, engine, WebAssembly) while the store opens and the run list is checked against it
-  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, specs.length)));
+  // workers boot (tsx, engine, WebAssembly) while the problem is prepared, the store opens and the run list is
+  // checked against it
+  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)));
   pool.warm();
+  let problem: LoadedProblem;
+  let specs: RunSpec[];
   let store: Store;
   try {
+    ({ problem, specs } = await planExperiment(e, options));
     store = await Store.open(options.db);
   } catch (err) {
     await pool.close();
     throw err;
   }
+  const version = codeVersion();
   let progress: Progress | undefined;
   const started = new Set<number>();
   const counts = { done: 0, diverged: 0, failed: 0 };

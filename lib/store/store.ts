@@ -16,7 +16,7 @@ import { TABLES, SCHEMA_VERSION, createTableSql, table, type Column, type RunSta
 
 export const DEFAULT_DB = "data/results.duckdb";
 
-type Cell = number | string | null | undefined;
+type Cell = number | string | boolean | null | undefined;
 export type Row = Record<string, Cell>;
 
 /** What ended a run, as the runner reports it to commit(). */

@@ -1,11 +1,12 @@
-// The network commands end to end (in-process): compare writes all four regimes under one experiment with
-// one problem row (the network's), resumes, and nn/spectrum/bad input behave.
+// The network commands end to end (in-process, through lib/cli.ts): compare writes all four regimes under one
+// experiment with one problem row (the network's), through the runner's worker pool, resumes, and
+// nn/spectrum/bad input behave.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runNetworkCommand } from "../../lib/regimes/networkCli.ts";
+import { main } from "../../lib/cli.ts";
 import { Store } from "../../lib/store/store.ts";
 
 let dir = "";
@@ -19,6 +20,8 @@ function capture() {
   const err: string[] = [];
   return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
 }
+
+const runNetworkCommand = (command: string, args: string[], io: ReturnType<typeof capture>["io"]) => main([command, ...args], io);
 
 async function rows(db: string, sql: string): Promise<Record<string, unknown>[]> {
   const store = await Store.open(db, { readOnly: true });
@@ -52,13 +55,17 @@ test("compare: SD(τ), full, linearized and network runs under one experiment an
   assert.ok(Math.abs(Number(starts[0].hi) - Number(starts[0].lo)) <= 1e-12 * Number(starts[0].hi));
   const [{ curves }] = await rows(db, "SELECT count(*)::INTEGER AS curves FROM curves");
   assert.equal(curves, 14 * 41);
-  const exp = await rows(db, "SELECT n_runs, config->>'$.network.lr_scale' AS applied FROM experiments WHERE experiment = 'compare'");
-  assert.deepEqual([exp[0].n_runs, exp[0].applied], [14, "apply"]);
+  const exp = await rows(db, "SELECT n_runs, config->>'$.regimes[0].regime' AS r, config->>'$.regimes[0].lr_scale' AS applied FROM experiments WHERE experiment = 'compare'");
+  assert.deepEqual([exp[0].n_runs, exp[0].r, exp[0].applied], [14, "nn", "true"]);
+  const nn = await rows(db, "SELECT DISTINCT lr_scale, lr_scale_applied, hidden_dim, backend FROM runs WHERE regime = 'nn'");
+  assert.equal(nn.length, 1);
+  assert.ok(Number(nn[0].lr_scale) > 0);
+  assert.deepEqual([nn[0].lr_scale_applied, nn[0].hidden_dim], [true, 64]);
+  assert.match(String(nn[0].backend), /^gram-f64:(wasm|ts)$/);
   // rerun: everything already finished
   const again = capture();
   assert.equal(await runNetworkCommand("compare", args, again.io), 0);
-  assert.match(again.out.join(""), /kernel regimes: 10 runs: 0 done.*10 skipped/);
-  assert.match(again.out.join(""), /network: 4 runs: 0 done.*4 skipped/);
+  assert.match(again.out.join(""), /^compare: 14 runs: 0 done, 0 diverged, 0 failed, 14 skipped/);
   const [{ total }] = await rows(db, "SELECT count(*)::INTEGER AS total FROM runs");
   assert.equal(total, 14);
 });
@@ -84,7 +91,7 @@ test("nn: network runs only, backend recorded; spectrum: fits as JSON; bad input
   const bad = capture();
   assert.equal(await runNetworkCommand("compare", ["--dataset", "tabular", "--N", "5", "--batch_size", "10", "--lr", "x", "--hidden_dim", "0"], bad.io), 2);
   const msg = bad.err.join("");
-  for (const re of [/--lr: "x" is not a number/, /needs --data_file/, /needs --target/, /--batch_size item 1: 10 is larger than N = 5/, /--hidden_dim must be an integer ≥ 1/]) assert.match(msg, re);
+  for (const re of [/--lr: "x" is not a number/, /needs --data_file/, /needs --target/, /--batch_size item 1 \(sweep\.batch_size\[0\]\): batch size larger than N = 5/, /--hidden_dim \(problem\.hidden_dim\): too small \(got 0/]) assert.match(msg, re);
   const missing = capture();
   assert.equal(await runNetworkCommand("spectrum", ["--dataset", "cifar10", "--data_root", join(dir, "nowhere"), "--N", "10"], missing.io), 2);
   assert.match(missing.err.join(""), /cifar10: folder not found: .*nowhere/);

@@ -67,7 +67,7 @@ test("batch size not an integer in 1..N", () => {
 
 test("a value outside an enumeration lists the allowed ones", () => {
   assert.deepEqual(errors((c) => (c.sweep.aggr_type = "cross")), ['sweep.aggr_type: not one of the allowed values (got "cross"; allowed: "prod" | "zip")']);
-  assert.deepEqual(errors((c) => (c.regimes = [{ regime: "nn" }])), ['regimes[0].regime: not one of the allowed values (got "nn"; allowed: "sd" | "full" | "linearized")']);
+  assert.deepEqual(errors((c) => (c.regimes = [{ regime: "network" }])), ['regimes[0].regime: not one of the allowed values (got "network"; allowed: "sd" | "full" | "linearized" | "nn")']);
 });
 
 test("missing required field", () => {
