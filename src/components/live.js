@@ -1,0 +1,242 @@
+// Live sweep snapshots in the pages (issue 6). A sweep started with the live sink (lib/run/live.ts; on by default
+// when `npx powerlaw-sgd …` runs from the project root) rewrites src/live/runs.json about once a second; the
+// preview server re-runs the cells that read it, so pages update without a reload. With no snapshot, the loader
+// src/live/runs.json.js emits an empty one (state "none"). A page reads it once, in its own cell:
+//   const live = FileAttachment("live/runs.json").json();
+// and hands it to these functions.
+import * as Plot from "npm:@observablehq/plot";
+import {html} from "npm:htl";
+
+/** Run statuses, in the order the Runs page lists them, with their colours. */
+export const STATUSES = ["running", "interrupted", "pending", "diverged", "failed", "done"];
+export const STATUS_COLORS = {
+  running: "#1f77b4",
+  interrupted: "#ff7f0e",
+  pending: "#9e9e9e",
+  diverged: "#d62728",
+  failed: "#8c564b",
+  done: "#2ca02c"
+};
+
+/** Seconds without news from a running sweep before it is called stale (killed without a word). */
+export const STALE_AFTER_S = 60;
+
+export function formatDuration(seconds) {
+  if (seconds == null || !Number.isFinite(seconds)) return "–";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+}
+
+export function formatRate(x) {
+  if (x == null || !Number.isFinite(x)) return "–";
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} k` : `${Math.round(x)}`;
+}
+
+function formatTime(ms) {
+  return ms ? new Date(ms).toLocaleTimeString() : "–";
+}
+
+/** Whether the snapshot has a sweep, and in which condition: "none" | "running" | "stale" | "done" | "interrupted". */
+export function liveCondition(snapshot, now = Date.now()) {
+  if (!snapshot || !snapshot.sweep || snapshot.state === "none") return "none";
+  if (snapshot.state === "running") return (now - snapshot.written_at) / 1000 > STALE_AFTER_S ? "stale" : "running";
+  return snapshot.state;
+}
+
+/** A run's parameters in one short line. */
+export function runLabel(r) {
+  const parts = [r.regime];
+  if (r.tau != null) parts.push(`τ=${r.tau}`);
+  parts.push(`α=${r.lr}`);
+  if (r.momentum != null) parts.push(`β=${r.momentum}`);
+  parts.push(`b=${r.batch_size}`);
+  if (r.schedule !== "constant") parts.push(r.schedule);
+  if (r.regime === "linearized" || r.replicate > 0) parts.push(`rep ${r.replicate}`);
+  return parts.join(" ");
+}
+
+/** The sweep's headline: state, counts, steps/s, ETA (re-render it with a ticking clock for "updated … ago"). */
+export function liveHeader(snapshot, now = Date.now()) {
+  const condition = liveCondition(snapshot, now);
+  if (condition === "none") {
+    return html`<div class="card live-header" data-state="none">
+      <h2 class="live-state">No sweep running</h2>
+      <p>Start one in another terminal while <code>npm run dev</code> runs, for example
+      <code>npx powerlaw-sgd sd --lr 0.5 1 2 --momentum 0 0.5 --n_steps 100000</code>: its runs appear here, and their curves
+      grow, about once a second. <span class="live-done" data-count="0" hidden>0</span></p>
+    </div>`;
+  }
+  const s = snapshot.sweep;
+  const age = Math.max(0, (now - snapshot.written_at) / 1000);
+  const finished = s.done + s.diverged + s.failed;
+  const title = {
+    running: html`Sweep <code>${s.experiment}</code> running`,
+    stale: html`Sweep <code>${s.experiment}</code>: no news for ${formatDuration(age)} (killed?)`,
+    done: html`No sweep running — last sweep <code>${s.experiment}</code> finished at ${formatTime(s.finished_at)}`,
+    interrupted: html`No sweep running — sweep <code>${s.experiment}</code> stopped at ${formatTime(s.finished_at)}`
+  }[condition];
+  const hint = condition === "interrupted" || condition === "stale"
+    ? html`<p class="live-hint">Run the same command again to resume: finished runs are skipped, unfinished ones show as <i>pending</i>, then <i>running</i> again.</p>`
+    : condition === "done" ? html`<p class="live-hint">This is the last snapshot the sweep wrote, not live data.</p>` : "";
+  const count = (name, n, cls = "") => html`<div class="live-count ${cls}" data-count=${n}><span class="big">${n}</span><span>${name}</span></div>`;
+  return html`<div class="card live-header" data-state=${condition} data-seq=${snapshot.seq}>
+    <h2 class="live-state">${title}</h2>
+    <div class="live-counts">
+      ${count("done", s.done, "live-done")}
+      ${count("diverged", s.diverged, "live-diverged")}
+      ${count("failed", s.failed, "live-failed")}
+      ${count("running", s.running, "live-running")}
+      ${s.interrupted ? count("interrupted", s.interrupted, "live-interrupted") : ""}
+      ${count("pending", s.pending, "live-pending")}
+      ${count("total", s.total, "live-total")}
+    </div>
+    <p class="live-meta">
+      ${finished}/${s.total} finished${s.skipped ? ` (${s.skipped} by an earlier run of this sweep)` : ""} ·
+      ${formatRate(s.steps_per_s)} steps/s · elapsed ${formatDuration(s.elapsed_s)} ·
+      ETA ${condition === "running" ? formatDuration(s.eta_s) : "–"} ·
+      problem <code>${s.problem}</code> (N = ${s.N}) · store <code>${s.db}</code> ·
+      snapshot #${snapshot.seq}, ${age < 2 ? "just now" : `${formatDuration(age)} ago`}
+    </p>
+    ${hint}
+    ${snapshot.earlier?.length ? html`<p class="live-earlier">Earlier: ${snapshot.earlier.map((e, i) => html`${i ? "; " : ""}<code>${e.experiment}</code> (${e.done} done, ${e.diverged} diverged, ${e.failed} failed of ${e.total}, ${e.state})`)}</p>` : ""}
+  </div>`;
+}
+
+/** Long-format curve points of the given runs: {key, label, status, step, loss}; step 0 is dropped (log x). */
+export function curvePoints(runs) {
+  const out = [];
+  for (const r of runs) {
+    const label = runLabel(r);
+    const {step, loss} = r.curve;
+    for (let i = 0; i < step.length; i++) {
+      if (step[i] > 0 && loss[i] != null && loss[i] > 0) out.push({key: r.key, label, status: r.status, step: step[i], loss: loss[i]});
+    }
+  }
+  return out;
+}
+
+/**
+ * Loss curves of the snapshot's runs (log–log), one line per run coloured by status; the newest point of each
+ * running run is a dot, diverged runs end in a red ✕ at the step they diverged (labelled).
+ * Options: width, height, statuses (which to draw; default all), runs (a pre-filtered run list).
+ */
+export function curvesPlot(snapshot, {width = 800, height = 440, statuses = STATUSES, runs} = {}) {
+  const shown = (runs ?? snapshot.runs).filter((r) => statuses.includes(r.status) && r.curve.step.length > 0);
+  const points = curvePoints(shown);
+  const heads = shown.filter((r) => r.status === "running").map((r) => lastPoint(r)).filter(Boolean);
+  const diverged = shown.filter((r) => r.status === "diverged" && r.diverged_at != null).map((r) => ({...lastPoint(r), step: r.diverged_at})).filter((d) => d.step > 0);
+  const newest = Math.max(0, ...shown.map((r) => r.curve_at ?? 0));
+  const plot = Plot.plot({
+    width,
+    height,
+    className: "live-curves",
+    marginLeft: 60,
+    marginRight: 20,
+    x: {type: "log", label: "step t (iterations) →", grid: true},
+    y: {type: "log", label: "↑ loss L(t)", grid: true, tickFormat: ".0e"},
+    color: {domain: STATUSES, range: STATUSES.map((s) => STATUS_COLORS[s]), legend: true, label: "status"},
+    marks: [
+      Plot.line(points, {x: "step", y: "loss", z: "key", stroke: "status", strokeWidth: 1.3, strokeOpacity: 0.85, tip: {format: {key: false, status: true, label: true}}, channels: {label: "label"}}),
+      Plot.dot(heads, {x: "step", y: "loss", fill: "status", r: 3, title: (d) => `${d.label}: step ${d.step}, loss ${d.loss.toExponential(3)}`}),
+      Plot.dot(diverged, {x: "step", y: "loss", symbol: "times", stroke: STATUS_COLORS.diverged, strokeWidth: 2, r: 6}),
+      Plot.text(diverged, {x: "step", y: "loss", text: (d) => `diverged at ${d.step}`, dy: -10, fill: STATUS_COLORS.diverged, fontSize: 10})
+    ]
+  });
+  const figure = plot.tagName === "FIGURE" ? plot : html`<figure>${plot}</figure>`;
+  figure.classList.add("live-curves-figure");
+  figure.dataset.seq = snapshot.seq;
+  figure.dataset.points = points.length;
+  figure.dataset.curveAt = newest;
+  // when the chart reached the screen (the live test measures step computed → drawn with it)
+  requestAnimationFrame(() => (figure.dataset.drawnAt = Date.now()));
+  return figure;
+}
+
+function lastPoint(r) {
+  const {step, loss} = r.curve;
+  for (let i = step.length - 1; i >= 0; i--) {
+    if (loss[i] != null && loss[i] > 0 && step[i] > 0) return {key: r.key, label: runLabel(r), status: r.status, step: step[i], loss: loss[i]};
+  }
+  return null;
+}
+
+const ORDER = Object.fromEntries(STATUSES.map((s, i) => [s, i]));
+
+/** The snapshot's runs as table rows, running ones first, then by status and most recent. */
+export function runRows(snapshot, statuses = STATUSES) {
+  return snapshot.runs
+    .filter((r) => statuses.includes(r.status))
+    .map((r) => ({
+      run: r.run_id,
+      status: r.status,
+      regime: r.regime,
+      tau: r.tau,
+      lr: r.lr,
+      momentum: r.momentum,
+      batch_size: r.batch_size,
+      schedule: r.schedule,
+      replicate: r.replicate,
+      progress: r.progress,
+      step: r.step,
+      n_steps: r.n_steps,
+      steps_per_s: r.steps_per_s,
+      eta_s: r.status === "running" ? r.eta_s : null,
+      diverged_at: r.diverged_at,
+      final_loss: r.final_loss,
+      attempt: r.attempt,
+      note: r.error ?? (r.earlier ? "finished earlier" : r.attempt > 1 ? `attempt ${r.attempt}` : "")
+    }))
+    .sort((a, b) => ORDER[a.status] - ORDER[b.status] || (b.run ?? 0) - (a.run ?? 0));
+}
+
+export function statusBadge(status) {
+  return html`<span class="live-status live-status-${status}" style="color: white; background: ${STATUS_COLORS[status] ?? "gray"}; border-radius: 3px; padding: 0 4px; font-size: 90%;">${status}</span>`;
+}
+
+export function progressBar(p, status) {
+  const pct = Math.round(100 * (p ?? 0));
+  return html`<span class="live-progress" title="${pct}%" style="display: inline-block; width: 90px; height: 0.8em; background: var(--theme-foreground-faintest); position: relative; vertical-align: middle;">
+    <span style="position: absolute; inset: 0 auto 0 0; width: ${pct}%; background: ${STATUS_COLORS[status] ?? "gray"};"></span></span> ${pct}%`;
+}
+
+/** Column formats for Inputs.table(runRows(…), {format: RUN_TABLE_FORMAT, …}). */
+export const RUN_TABLE_FORMAT = {
+  status: statusBadge,
+  progress: (p, i, rows) => progressBar(p, rows[i].status),
+  steps_per_s: formatRate,
+  eta_s: (x) => (x == null ? "" : formatDuration(x)),
+  final_loss: (x) => (x == null ? "" : x.toExponential(3)),
+  diverged_at: (x) => (x == null ? "" : html`<b style="color: ${STATUS_COLORS.diverged}">${x}</b>`),
+  tau: (x) => (x == null ? "" : x),
+  momentum: (x) => (x == null ? "" : x),
+  run: (x) => (x == null ? "" : x)
+};
+
+export const RUN_TABLE_HEADER = {
+  run: "run", lr: "α", momentum: "β", batch_size: "b", tau: "τ", n_steps: "steps", steps_per_s: "steps/s", eta_s: "ETA", diverged_at: "diverged at", final_loss: "final loss", replicate: "rep"
+};
+
+/**
+ * For pages that show built data: the snapshot's runs of one experiment (or all) as rows shaped like the
+ * runs table (regime, tau, lr, momentum, batch_size, status, diverged_at, final_loss, step, n_steps) plus
+ * their curve, so a page can overlay them cell by cell. Returns [] when there is no snapshot.
+ */
+export function liveRuns(snapshot, {experiment, regimes} = {}) {
+  if (liveCondition(snapshot) === "none") return [];
+  if (experiment != null && snapshot.sweep.experiment !== experiment) return [];
+  return snapshot.runs.filter((r) => !regimes || regimes.includes(r.regime));
+}
+
+/** A one-line note for pages overlaying live data: what the snapshot is and how much of it is there. */
+export function liveNote(snapshot, runs, now = Date.now()) {
+  const condition = liveCondition(snapshot, now);
+  if (condition === "none" || runs.length === 0) return html`<p class="live-note" data-state="none"><small>Built data (no live sweep for this page).</small></p>`;
+  const finished = runs.filter((r) => r.status === "done" || r.status === "diverged").length;
+  const running = runs.filter((r) => r.status === "running").length;
+  const what = condition === "running" ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`
+    : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
+  return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs">Runs</a> has the details.</small></p>`;
+}
