@@ -9,6 +9,8 @@ export default {
   pages: [
     { name: "Overview", path: "/" },
     { name: "Theory explorer", path: "/explorer" },
+    // live mode (issue 6): the sweep in progress, from src/live/runs.json
+    { name: "Runs", path: "/runs" },
   ],
   // no https://fonts.googleapis.com stylesheet (Framework's default): the site must render offline
   globalStylesheets: [],
