@@ -32,7 +32,7 @@ const NN_FLAGS: OptionSpec[] = [
 
 const pick = (names: string[]) => STORE_FLAGS.filter((f) => names.includes(f.name));
 
-const RUNNER_FLAGS = ["db", "experiment", "seed", "record", "track_diag_err", "track_freq", "divergence_factor", "concurrency", "shard", "dry_run", "quiet", "save_dir"];
+const RUNNER_FLAGS = ["db", "experiment", "seed", "record", "track_diag_err", "track_freq", "divergence_factor", "concurrency", "shard", "dry_run", "quiet", "live", "save_dir"];
 
 const COMPARE_FLAGS: OptionSpec[] = [
   ...DATA_FLAGS, ...NET_FLAGS,
