@@ -240,3 +240,110 @@ export function liveNote(snapshot, runs, now = Date.now()) {
     : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
   return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs">Runs</a> has the details.</small></p>`;
 }
+
+// ---- overlays for pages built from the store (regime comparison, convergence regions) ----------------------
+
+const seriesOfRun = (r) => (r.regime === "sd" ? `SD τ = ${r.tau}` : r.regime === "nn" ? "network" : r.regime);
+
+/** Linear-interpolated quantile of sorted values (like DuckDB's quantile_cont). */
+function quantileSorted(v, p) {
+  if (v.length === 0) return NaN;
+  const h = (v.length - 1) * p;
+  const i = Math.floor(h);
+  return i + 1 < v.length ? v[i] + (h - i) * (v[i + 1] - v[i]) : v[i];
+}
+
+function groupBy(xs, key) {
+  const m = new Map();
+  for (const x of xs) {
+    const k = key(x);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k).push(x);
+  }
+  return m;
+}
+
+const curveKey = (d) => [d.problem, d.regime, d.tau ?? "", d.batch_size, d.lr, d.momentum ?? 0].join("|");
+
+/**
+ * The regime-comparison curves (rows {problem, regime, tau, lr, momentum, batch_size, step, mean, lo, hi, n,
+ * replicates}, mean and 10–90 % band over replicates) with every setting the live snapshot has curves for
+ * replaced by the live runs' curves, aggregated the same way (rows get live: "running" | "done"). Settings the
+ * snapshot does not have keep their built rows; with no snapshot the built rows come back unchanged.
+ */
+export function withLiveCurves(built, snapshot) {
+  if (liveCondition(snapshot) === "none") return built;
+  const problem = snapshot.sweep.problem;
+  const groups = groupBy(snapshot.runs.map((r) => ({...r, problem})), curveKey);
+  const out = [];
+  const replaced = new Set();
+  for (const [key, runs] of groups) {
+    const withCurves = runs.filter((r) => r.curve.step.length > 0);
+    if (withCurves.length === 0) continue;
+    replaced.add(key);
+    const byStep = new Map();
+    for (const r of withCurves) {
+      const {step, loss} = r.curve;
+      for (let i = 0; i < step.length; i++) {
+        if (loss[i] == null) continue;
+        if (!byStep.has(step[i])) byStep.set(step[i], []);
+        byStep.get(step[i]).push(loss[i]);
+      }
+    }
+    const r0 = runs[0];
+    const status = runs.some((r) => r.status === "running" || r.status === "pending") ? "running" : "done";
+    for (const [step, values] of [...byStep].sort((a, b) => a[0] - b[0])) {
+      values.sort((a, b) => a - b);
+      out.push({
+        problem, regime: r0.regime, tau: r0.tau, lr: r0.lr, momentum: r0.momentum, batch_size: r0.batch_size, step,
+        mean: values.reduce((a, b) => a + b, 0) / values.length, lo: quantileSorted(values, 0.1), hi: quantileSorted(values, 0.9),
+        n: values.length, replicates: runs.length, live: status
+      });
+    }
+  }
+  if (replaced.size === 0) return built;
+  return [...built.filter((d) => !replaced.has(curveKey(d))), ...out];
+}
+
+const cellKey = (d) => [d.experiment, d.series, d.batch_size, d.lr, d.momentum ?? 0].join("|");
+
+/**
+ * The convergence-region cells of one experiment (rows like loaders/regions.ts's Cell: experiment, problem,
+ * series, regime, tau, batch_size, lr, momentum, runs, diverged, final_loss, diverged_at, n_steps, loss0,
+ * converged) with the live sweep of that experiment laid over them, so the grid fills in cell by cell: a cell
+ * with finished live runs shows them (median final loss of the finished replicates, diverged if any diverged);
+ * a cell whose runs are all still pending or running keeps its built value if it has one, else appears empty
+ * (final_loss null). Cells get live: "pending" | "running" | "done" | undefined (built).
+ */
+export function withLiveCells(built, snapshot, experiment) {
+  if (liveCondition(snapshot) === "none" || snapshot.sweep.experiment !== experiment) return built;
+  const problem = snapshot.sweep.problem;
+  const loss0Built = built.find((d) => d.experiment === experiment)?.loss0;
+  const builtByKey = new Map(built.map((d) => [cellKey(d), d]));
+  const groups = groupBy(snapshot.runs.map((r) => ({...r, experiment, series: seriesOfRun(r), momentum: r.momentum ?? 0})), cellKey);
+  const out = new Map(builtByKey);
+  for (const [key, runs] of groups) {
+    const known = runs.filter((r) => (r.status === "done" && r.final_loss != null) || r.status === "diverged");
+    const unfinished = runs.filter((r) => r.status === "pending" || r.status === "running" || r.status === "interrupted");
+    const r0 = runs[0];
+    const loss0 = runs.map((r) => (r.curve.step[0] === 0 ? r.curve.loss[0] : null)).find((x) => x != null) ?? loss0Built ?? NaN;
+    const live = unfinished.some((r) => r.status === "running") ? "running" : unfinished.length ? "pending" : "done";
+    if (known.length === 0) {
+      const b = builtByKey.get(key);
+      out.set(key, b ? {...b, live} : {
+        experiment, problem, series: r0.series, regime: r0.regime, tau: r0.tau, batch_size: r0.batch_size, lr: r0.lr, momentum: r0.momentum,
+        runs: runs.length, diverged: 0, final_loss: null, diverged_at: null, n_steps: r0.n_steps, loss0, converged: false, live
+      });
+      continue;
+    }
+    const finals = known.filter((r) => r.status === "done").map((r) => r.final_loss).sort((a, b) => a - b);
+    const diverged = known.filter((r) => r.status === "diverged");
+    const final_loss = finals.length ? quantileSorted(finals, 0.5) : null;
+    out.set(key, {
+      experiment, problem, series: r0.series, regime: r0.regime, tau: r0.tau, batch_size: r0.batch_size, lr: r0.lr, momentum: r0.momentum,
+      runs: known.length, diverged: diverged.length, final_loss, diverged_at: diverged.length ? Math.min(...diverged.map((r) => r.diverged_at)) : null,
+      n_steps: r0.n_steps, loss0, converged: diverged.length === 0 && final_loss !== null && final_loss < loss0, live
+    });
+  }
+  return [...out.values()];
+}
