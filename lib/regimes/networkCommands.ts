@@ -30,7 +30,8 @@ const NN_FLAGS: OptionSpec[] = [
   { name: "backend", kind: "choice", choices: ["auto", "tensorflow", "wasm", "cpu"], default: "auto", help: "TensorFlow.js backend for --nn_engine tfjs (auto: tfjs-node if it loads, else wasm, else cpu)" },
 ];
 
-const pick = (names: string[]) => STORE_FLAGS.filter((f) => names.includes(f.name));
+const SEED_HELP = "seed of the initial network (generator 2⁵² + seed) and of the batches (replicate r: seed·2²¹ + r)";
+const pick = (names: string[]) => STORE_FLAGS.filter((f) => names.includes(f.name)).map((f) => (f.name === "seed" ? { ...f, help: SEED_HELP } : f));
 
 const RUNNER_FLAGS = ["db", "experiment", "seed", "record", "track_diag_err", "track_freq", "divergence_factor", "concurrency", "shard", "dry_run", "quiet", "live", "save_dir"];
 

@@ -239,6 +239,7 @@ function writeCache(root: string, id: string, files: Record<string, { data: Floa
   try {
     for (const [name, { data, shape }] of Object.entries(files)) writeFileSync(join(tmp, `${name}.npy`), encodeNpy(data, shape));
     writeFileSync(join(tmp, "problem.json"), JSON.stringify(meta, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n");
+    if (existsSync(join(dir, "problem.json"))) return dir; // another process finished the same problem first
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // an incomplete folder (no problem.json)
     try {
       renameSync(tmp, dir);

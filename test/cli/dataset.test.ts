@@ -155,3 +155,29 @@ test("tabular file relative to the config, gaussian inputs, and data errors nami
   await bad("no-cifar", { kind: "dataset", dataset: "cifar10", path: "nowhere", N: 30 }, /problem\.path: cifar10: folder not found: .*nowhere/);
   assert.equal(existsSync(never), false);
 });
+
+test("the network example configs (data/experiments/network) parse, and run scaled down as a site profile would", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { parseExperiment } = await import("../../lib/run/config.ts");
+  const examples = new URL("../../data/experiments/network/", import.meta.url);
+  const files = readdirSync(examples).filter((f) => f.endsWith(".json")).sort();
+  assert.deepEqual(files, ["regimes-mnist-serial.json", "regimes-mnist.json"]);
+  const folder = join(dir, "examples");
+  const db = join(folder, "r.duckdb");
+  for (const f of files) {
+    const doc = JSON.parse(readFileSync(new URL(f, examples), "utf8"));
+    const parsed = parseExperiment(doc);
+    assert.ok(parsed.ok, `${f}: ${parsed.ok ? "" : JSON.stringify(parsed.issues)}`);
+    assert.deepEqual(doc.regimes.map((r: { regime: string }) => r.regime), ["nn", "full", "linearized", "sd"]);
+    // sizes are plain fields: override them (replicates too) and run
+    const small = {
+      ...doc, $schema: undefined, problem: { ...doc.problem, N: 48, hidden_dim: 24 }, n_steps: 15,
+      regimes: doc.regimes.map((r: Record<string, unknown>) => ("replicates" in r ? { ...r, replicates: 2 } : r)),
+      sweep: { ...doc.sweep, batch_size: doc.sweep.batch_size.map((b: number) => Math.min(b, 24)) },
+    };
+    const r = await cli("run", config(doc.experiment, small, folder), "--db", db, "--quiet", "--concurrency", "2");
+    assert.equal(r.code, 0, r.err);
+    const settings = doc.sweep.batch_size.length;
+    assert.match(r.out, new RegExp(`^${doc.experiment}: ${settings * 7} runs: ${settings * 7} done`));
+  }
+});
