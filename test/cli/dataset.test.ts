@@ -105,7 +105,7 @@ test("run CONFIG.json: mnist network problem, nn + linearized + sd + full; lr_sc
   assert.deepEqual(await rows(db3, curvesSql), c1);
 });
 
-test("nn regime options: lr_scale off is recorded and changes the run; --dry_run lists nn runs and writes nothing", async () => {
+test("nn regime options: lr_scale off is recorded and changes the run; engine tfjs; --dry_run lists nn runs and writes nothing", async () => {
   const folder = join(dir, "options");
   const cfg = config("nn-off", { ...MNIST, regimes: [{ regime: "nn", lr_scale: false }], sweep: { lr: [0.5], batch_size: [8] }, n_steps: 20 }, folder);
   const db = join(folder, "r.duckdb");
@@ -124,6 +124,13 @@ test("nn regime options: lr_scale off is recorded and changes the run; --dry_run
   // the same problem for both experiments
   const [{ p }] = await rows(db, "SELECT count(*)::INTEGER AS p FROM problems");
   assert.equal(p, 1);
+  // engine 'tfjs' (float32, loaded in the worker): the backend used is recorded, and the curve is the gram engine's to float32 precision
+  const tf = config("nn-tfjs", { ...MNIST, regimes: [{ regime: "nn", engine: "tfjs", backend: "cpu" }], sweep: { lr: [0.5], batch_size: [8] }, n_steps: 20 }, folder);
+  const t = await cli("run", tf, "--db", db, "--quiet");
+  assert.equal(t.code, 0, t.err);
+  const [x] = await rows(db, "SELECT backend, final_loss FROM runs WHERE experiment = 'nn-tfjs'");
+  assert.equal(x.backend, "tfjs-cpu");
+  assert.ok(Math.abs(Number(x.final_loss) - Number(r[1].final_loss)) < 1e-4 * Number(r[1].final_loss), `${x.final_loss} vs ${r[1].final_loss}`);
 });
 
 test("tabular file relative to the config, gaussian inputs, and data errors naming the field (exit 2, nothing written)", async () => {
