@@ -3,6 +3,8 @@
  * Files are checked here, before anything is written: a missing or malformed .npy, a non-square or
  * non-symmetric kernel, a residual of the wrong length, NaN/Inf in either become ConfigIssues (exit 2).
  * Dense problems are copied once into SharedArrayBuffers so that every worker reads the same memory.
+ * Dataset problems (a network on a data set) are built by lib/run/datasetProblem.ts; prepareProblem is the
+ * asynchronous entry point for every kind.
  */
 import { readFileSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";

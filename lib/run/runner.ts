@@ -11,6 +11,9 @@
  * 'running' leftovers of a killed process are deleted and redone, and so are 'failed' runs.
  * Abort (SIGINT/SIGTERM via options.signal): no new runs start, workers are terminated, finished runs
  * are committed, unfinished ones deleted, the file checkpointed and closed.
+ * Problems are prepared before anything is written (planExperiment): dataset problems — a data set, one initial
+ * network and its NTK — load asynchronously and are cached under <db folder>/problems/<id>/ (lib/run/datasetProblem.ts);
+ * the workers receive the problem once, in shared memory, with the network's arrays when nn runs are planned.
  */
 import { availableParallelism } from "node:os";
 import { Observable, Subject, bufferTime, concatMap, defer, filter, from, mergeMap, takeUntil, lastValueFrom, tap, fromEvent, take } from "rxjs";
