@@ -137,10 +137,12 @@ export interface LiveSinkOptions {
   readonly dir: string;
   /** minimum time between two writes (default 1000 ms) */
   readonly intervalMs?: number;
-  /** target maximum size of a snapshot in bytes (default 4 MB) */
+  /** target maximum size of a snapshot in bytes (default 2 MB) */
   readonly maxBytes?: number;
   /** curve points kept per decade of steps (default 40) */
   readonly perDecade?: number;
+  /** largest share of the runner's thread spent serializing snapshots (default 0.05: writes are spaced out) */
+  readonly maxLoad?: number;
   /** where write errors go (default: one line on stderr, once) */
   readonly onError?: (e: Error) => void;
   /** clock (tests) */
@@ -185,6 +187,7 @@ export class LiveSink {
   private readonly intervalMs: number;
   private readonly maxBytes: number;
   private readonly perDecade: number;
+  private readonly maxLoad: number;
   private readonly now: () => number;
   private readonly onError: (e: Error) => void;
   private readonly runs = new Map<string, RunState>();
@@ -207,14 +210,17 @@ export class LiveSink {
   /** bytes of the last snapshot written, and how long serializing + writing took */
   lastBytes = 0;
   lastWriteMs = 0;
+  /** main-thread time of the last snapshot's serialization */
+  lastSerializeMs = 0;
   writes = 0;
 
   constructor(options: LiveSinkOptions) {
     this.dir = resolve(options.dir);
     this.file = join(this.dir, LIVE_FILE);
     this.intervalMs = options.intervalMs ?? 1000;
-    this.maxBytes = options.maxBytes ?? 4 << 20;
+    this.maxBytes = options.maxBytes ?? 2 << 20;
     this.perDecade = options.perDecade ?? 40;
+    this.maxLoad = options.maxLoad ?? 0.05;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((e) => process.stderr.write(`live: cannot write ${this.file}: ${e.message} (the sweep goes on)\n`));
   }
@@ -394,7 +400,9 @@ export class LiveSink {
     }
     const now = this.now();
     // state changes (a run starting or ending) go out within 250 ms, curve growth about once per interval
-    const due = Math.max(now, this.lastWrite + (urgent ? Math.min(250, this.intervalMs) : this.intervalMs));
+    // (and at most ~5 % of the runner's thread: a snapshot that took 60 ms to write waits ≥ 1.2 s for the next)
+    const gap = Math.max(urgent ? Math.min(250, this.intervalMs) : this.intervalMs, this.lastSerializeMs / this.maxLoad);
+    const due = Math.max(now, this.lastWrite + gap);
     if (this.timer) {
       if (due >= this.timerDue) return;
       clearTimeout(this.timer);
@@ -441,20 +449,28 @@ export class LiveSink {
     let kRunning = this.perDecade;
     let kFinished = this.perDecade;
     let dropFinished = false;
-    for (let attempt = 0; ; attempt++) {
-      const curves = pts.map((p, i) => {
-        const r = runs[i];
-        const finished = r.status !== "running";
-        if (finished && dropFinished) return { step: [p.step[p.step.length - 1]].filter((x) => x !== undefined), loss: [p.loss[p.loss.length - 1]].filter((x) => x !== undefined) };
+    const thin = () =>
+      pts.map((p, i) => {
+        const finished = runs[i].status !== "running";
+        if (finished && dropFinished) return p.step.length ? { step: p.step.slice(-1), loss: p.loss.slice(-1) } : p;
         const k = finished ? kFinished : kRunning;
         return k >= this.perDecade ? p : decimate(p, k);
       });
-      const text = this.render(runs, curves, now, seq, kRunning, dropFinished ? 0 : kFinished);
-      if (text.length <= this.maxBytes || attempt >= 12) return text;
+    const tighten = () => {
       if (kFinished > 2) kFinished = Math.max(2, Math.floor(kFinished / 2));
       else if (kRunning > 2) kRunning = Math.max(2, Math.floor(kRunning / 2));
       else if (!dropFinished) dropFinished = true;
-      else return text;
+      else return false;
+      return true;
+    };
+    // choose the thinning on an estimate (a run's fields ~450 bytes, a point ~15), then render once or twice
+    const estimate = (cs: { step: number[] }[]) => 2000 + 450 * runs.length + 15 * cs.reduce((a, c) => a + c.step.length, 0);
+    let curves = pts;
+    while (estimate(curves) > this.maxBytes && tighten()) curves = thin();
+    for (let attempt = 0; ; attempt++) {
+      const text = this.render(runs, curves, now, seq, kRunning, dropFinished ? 0 : kFinished);
+      if (text.length <= this.maxBytes || attempt >= 3 || !tighten()) return text;
+      curves = thin();
     }
   }
 
@@ -482,6 +498,7 @@ export class LiveSink {
     this.lastWrite = now;
     const seq = ++this.seq;
     const text = this.serialize(now, seq);
+    this.lastSerializeMs = performance.now() - t;
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
     const existed = this.created || existsSync(this.file);
     const tmp = join(this.dir, `.${LIVE_FILE}.${process.pid}.${seq}.tmp`);
