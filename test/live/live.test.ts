@@ -11,7 +11,7 @@
  * observablehq.config.ts, and the sweep writes there (--live DIR) and to a temporary DuckDB file.
  * Skips, saying why, only when /usr/bin/chromium is missing.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { serveStatic } from "../site/staticServer.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = resolve(import.meta.dirname, "..", "..");
@@ -174,6 +175,32 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       await page.waitForTimeout(150);
     }
   }
+
+  test("static build with no snapshot: the Runs page says no sweep is running", async () => {
+    // before any sweep: the fallback loader emits the empty snapshot (what a fresh checkout or CI builds)
+    const built = spawnSync(process.execPath, [OBSERVABLE, "build"], {
+      cwd: site, encoding: "utf8", env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
+    });
+    assert.equal(built.status, 0, `${built.stdout}\n${built.stderr}`);
+    assert.ok(!existsSync(join(liveDir, "runs.json")), "no snapshot was written by the build");
+    const server = await serveStatic(join(site, "dist"));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    });
+    try {
+      await page.goto(`${server.url}/runs`, { waitUntil: "load" });
+      await page.locator('.live-header[data-state="none"]').waitFor({ timeout: 30_000 });
+      assert.match(await page.locator(".live-state").innerText(), /No sweep running/);
+      assert.equal(await page.locator(".live-empty").count(), 1);
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
 
   test("the Runs page follows a sweep without a reload; stop and resume show as interrupted → running → done", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
