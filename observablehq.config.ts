@@ -8,7 +8,13 @@ export default {
   title: "powerlaw-sgd",
   pages: [
     { name: "Overview", path: "/" },
+    { name: "Regime comparison", path: "/regimes" },
+    { name: "Convergence regions", path: "/regions" },
+    { name: "Negative momentum", path: "/momentum" },
+    { name: "Budget independence", path: "/budget" },
+    { name: "Phases & asymptotics", path: "/phases" },
     { name: "Theory explorer", path: "/explorer" },
+    { name: "SQL", path: "/sql" },
     // live mode (issue 6): the sweep in progress, from src/live/runs.json
     { name: "Runs", path: "/runs" },
   ],

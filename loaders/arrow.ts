@@ -2,28 +2,40 @@
  * Arrow IPC output for Framework data loaders: a loader writes one Arrow IPC *stream* to stdout; pages
  * read it with FileAttachment("….arrow").arrow() or SQL front matter (DuckDB-Wasm's insertArrowFromIPCStream).
  */
-import { Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from "apache-arrow";
+import { Bool, Float64, Int32, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from "apache-arrow";
 
+/** A column: typed values; null (or undefined) entries become Arrow nulls. */
 export type Column =
-  | { readonly type: "utf8"; readonly values: readonly string[] }
-  | { readonly type: "float64"; readonly values: ArrayLike<number> }
-  | { readonly type: "int32"; readonly values: ArrayLike<number> }
-  | { readonly type: "int64"; readonly values: ArrayLike<number> };
+  | { readonly type: "utf8"; readonly values: readonly (string | null | undefined)[] }
+  | { readonly type: "float64"; readonly values: ArrayLike<number | null | undefined> }
+  | { readonly type: "int32"; readonly values: ArrayLike<number | null | undefined> }
+  | { readonly type: "int64"; readonly values: ArrayLike<number | null | undefined> }
+  | { readonly type: "bool"; readonly values: ArrayLike<boolean | null | undefined> };
 
-export const utf8 = (values: readonly string[]): Column => ({ type: "utf8", values });
-export const float64 = (values: ArrayLike<number>): Column => ({ type: "float64", values });
-export const int32 = (values: ArrayLike<number>): Column => ({ type: "int32", values });
+export const utf8 = (values: readonly (string | null | undefined)[]): Column => ({ type: "utf8", values });
+export const float64 = (values: ArrayLike<number | null | undefined>): Column => ({ type: "float64", values });
+export const int32 = (values: ArrayLike<number | null | undefined>): Column => ({ type: "int32", values });
+export const bool = (values: ArrayLike<boolean | null | undefined>): Column => ({ type: "bool", values });
+
+const hasNull = (values: ArrayLike<unknown>): boolean => {
+  for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) return true;
+  return false;
+};
+
+const nullable = <T>(values: ArrayLike<T | null | undefined>): (T | null)[] => Array.from(values, (v) => (v === undefined ? null : v));
 
 function toVector(column: Column): Vector {
   switch (column.type) {
     case "utf8":
-      return vectorFromArray(column.values as string[], new Utf8());
+      return vectorFromArray(nullable(column.values), new Utf8());
     case "float64":
-      return makeVector(Float64Array.from(column.values));
+      return hasNull(column.values) ? vectorFromArray(nullable(column.values), new Float64()) : makeVector(Float64Array.from(column.values as ArrayLike<number>));
     case "int32":
-      return makeVector(Int32Array.from(column.values));
+      return hasNull(column.values) ? vectorFromArray(nullable(column.values), new Int32()) : makeVector(Int32Array.from(column.values as ArrayLike<number>));
     case "int64":
-      return vectorFromArray(Array.from(column.values, (v) => BigInt(v)), new Int64());
+      return vectorFromArray(Array.from(column.values, (v) => (v === null || v === undefined ? null : BigInt(v))), new Int64());
+    case "bool":
+      return vectorFromArray(nullable(column.values), new Bool());
   }
 }
 

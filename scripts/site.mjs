@@ -4,15 +4,19 @@
 //     so pages run lib/ itself rather than a re-write;
 //  3. invalidates cached loader outputs whose inputs changed. Framework re-runs a loader only when the
 //     entry file in src/ is newer than its cached output, but our entries are one-liners over loaders/ and
-//     lib/, and the output also depends on POWERLAW_SGD_PROFILE and data/experiments/. We fingerprint each
-//     entry (every local file esbuild finds in its import graph + the profile + data/experiments/**) and
-//     delete the cached output when the fingerprint changes;
+//     lib/, and the output also depends on POWERLAW_SGD_PROFILE (and POWERLAW_SGD_DB) and data/experiments/.
+//     We fingerprint each entry (every local file esbuild finds in its import graph, all of lib/ — the
+//     runner's worker threads load the regimes outside that graph —, the environment and data/experiments/**)
+//     and, when the fingerprint changes, move the cached output (with the members extracted from an archive
+//     loader's .zip) aside into a small stash keyed by fingerprint, restoring the stashed output whose
+//     fingerprint matches the new one, if any: switching between profiles (the browser tests build with ci)
+//     costs no loader re-runs;
 //  4. runs `observable build` (into dist/) or `observable preview`. In dev, steps 2–3 keep watching:
 //     the engine bundle is rebuilt on change, and a loader entry is touched when one of its inputs
 //     changes, so the preview re-runs it and reloads the page.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, watch, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -28,7 +32,11 @@ const engineBundle = join(srcRoot, "components", "engine.bundle.js");
 /** Loader entry points: NAME.EXT.ts / NAME.EXT.js where EXT is the data format Framework serves. */
 const LOADER = /\.(arrow|parquet|csv|tsv|json|txt|zip|png|svg|html)\.(ts|js|mjs)$/;
 /** Environment variables that change what loaders emit. */
-const LOADER_ENV = ["POWERLAW_SGD_PROFILE"];
+const LOADER_ENV = ["POWERLAW_SGD_PROFILE", "POWERLAW_SGD_DB"];
+/** Stashed outputs kept per loader entry (one per profile in practice). */
+const STASH_KEEP = 3;
+const stashRoot = join(cacheRoot, "_powerlaw-sgd", "stash");
+const libDir = join(projectRoot, "lib");
 
 function walk(dir, keep, out = []) {
   if (!existsSync(dir)) return out;
@@ -104,8 +112,10 @@ async function loaderInputs(entry) {
 async function fingerprint(entry) {
   const hash = createHash("sha256");
   const inputs = await loaderInputs(entry);
-  for (const input of inputs) hash.update(`${input}\0`).update(readFileSync(join(projectRoot, input))).update("\0");
-  for (const file of walk(experimentsDir, () => true).sort()) hash.update(`${relative(projectRoot, file)}\0`).update(readFileSync(file)).update("\0");
+  const files = new Set(inputs.map((input) => join(projectRoot, input)));
+  if (inputs.some((input) => input.startsWith("lib/") || input.startsWith("loaders/"))) for (const f of walk(libDir, (p) => /\.(ts|mjs|js|wasm)$/.test(p))) files.add(f);
+  for (const f of walk(experimentsDir, () => true)) files.add(f);
+  for (const file of [...files].sort()) hash.update(`${relative(projectRoot, file)}\0`).update(readFileSync(file)).update("\0");
   for (const name of LOADER_ENV) hash.update(`${name}=${process.env[name] ?? ""}\0`);
   return { hash: hash.digest("hex"), inputs };
 }
@@ -113,6 +123,54 @@ async function fingerprint(entry) {
 function cachedOutput(entry) {
   const target = relative(srcRoot, entry).replace(/\.(ts|js|mjs)$/, "");
   return join(cacheRoot, target);
+}
+
+/** The cached files of a loader entry: its output and, for an archive loader (NAME.zip.ts), the folder NAME/ of extracted members. */
+function cachedOutputs(entry) {
+  const out = cachedOutput(entry);
+  const archive = /\.(zip|tar|tgz|tar\.gz)$/.exec(out);
+  return archive ? [out, out.slice(0, -archive[0].length)] : [out];
+}
+
+const stashDir = (key, hash) => join(stashRoot, key.replace(/[^\w.-]+/g, "_"), hash);
+
+function touchTree(path, when) {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) for (const name of readdirSync(path)) touchTree(join(path, name), when);
+  utimesSync(path, when, when);
+}
+
+/** Moves an entry's cached outputs into the stash under `hash` (keeping the newest STASH_KEEP stashes of the entry). */
+function stashOutputs(entry, key, hash) {
+  const outputs = cachedOutputs(entry).filter((p) => existsSync(p));
+  if (!hash || outputs.length === 0) return outputs.forEach((p) => rmSync(p, { recursive: true, force: true }));
+  const dir = stashDir(key, hash);
+  rmSync(dir, { recursive: true, force: true });
+  for (const p of outputs) {
+    const target = join(dir, relative(cacheRoot, p));
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(p, target);
+  }
+  const parent = dirname(dir);
+  const stashes = readdirSync(parent).map((name) => ({ path: join(parent, name), mtime: statSync(join(parent, name)).mtimeMs })).sort((a, b) => b.mtime - a.mtime);
+  for (const old of stashes.slice(STASH_KEEP)) rmSync(old.path, { recursive: true, force: true });
+}
+
+/** Restores an entry's outputs stashed under `hash` (fresh mtimes, so Framework takes them as up to date); false if none. */
+function restoreOutputs(entry, key, hash) {
+  const dir = stashDir(key, hash);
+  if (!existsSync(dir)) return false;
+  const now = new Date();
+  for (const p of cachedOutputs(entry)) {
+    const stashed = join(dir, relative(cacheRoot, p));
+    if (!existsSync(stashed)) continue;
+    rmSync(p, { recursive: true, force: true });
+    mkdirSync(dirname(p), { recursive: true });
+    renameSync(stashed, p);
+    touchTree(p, now);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return true;
 }
 
 function readFingerprints() {
@@ -144,8 +202,12 @@ export async function invalidateLoaders({ touch = false, log = console.log } = {
     if (touch) {
       const now = new Date();
       utimesSync(entry, now, now);
-    } else rmSync(cachedOutput(entry), { force: true });
-    if (previous[key] !== undefined) log(`site: ${key} inputs changed → ${touch ? "touched" : "cached output dropped"}`);
+      if (previous[key] !== undefined) log(`site: ${key} inputs changed → touched`);
+    } else {
+      stashOutputs(entry, key, previous[key]);
+      const restored = restoreOutputs(entry, key, hash);
+      if (previous[key] !== undefined || restored) log(`site: ${key} inputs changed → ${restored ? "output restored from the stash" : "cached output dropped"}`);
+    }
   }
   writeFingerprints(next);
   return { changed, inputs };
