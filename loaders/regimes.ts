@@ -15,6 +15,9 @@ import { sqlList, type SiteContext } from "./site.ts";
 
 export const REGIMES_PATTERNS = ["regimes-*"];
 
+/** The order of the data set selector. */
+const DATASET_ORDER = ["mnist", "diamonds", "cifar10", "tabular", "gaussian", "synthetic"];
+
 /** τ values the theory is evaluated at (besides the SD τ of the experiment): −1 (Gauss) and 1 (mean field). */
 const THEORY_TAUS = [-1, 1];
 
@@ -117,6 +120,9 @@ export async function regimesMembers(ctx: SiteContext): Promise<Record<string, U
     ...p,
     settings: settings.filter((s) => s.problem === p.problem),
   }));
+  // real data sets first, in the paper's order, then the synthetic problems
+  const rank = (p: ProblemInfo) => { const i = DATASET_ORDER.indexOf(p.dataset); return i === -1 ? DATASET_ORDER.length - 1 : i; };
+  problems.sort((a, b) => rank(a) - rank(b) || a.N - b.N);
   return {
     "curves.arrow": toIPC(curves),
     "theory.arrow": toIPC(theory),
