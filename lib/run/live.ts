@@ -18,11 +18,15 @@
  * running when it stopped show as `pending` again (attempt + 1), then `running`, then finished. Sweeps of
  * other experiments are kept as one-line summaries (`earlier`).
  *
- * Preview: Framework watches a page's FileAttachment files (fs.watch + mtime; a rename is followed), and while
- * `<dir>/runs.json` does not exist it watches the fallback loader `<dir>/runs.json.js` instead. When the sink
- * creates the snapshot it touches that loader so open pages switch to the snapshot without a reload.
+ * Preview: pages do not reference the snapshot as a FileAttachment. Framework 1.13 puts every referenced
+ * file's hash into the page's hash, so a file rewritten every second makes a page opened mid-sweep reload
+ * again and again ("reload" instead of "welcome" whenever a write lands between the HTML and the socket's
+ * hello; measured: 10 reloads before it settled), and its per-page file watchers leak when two changes
+ * overlap. Instead, src/components/live.js polls `/_file/live/runs.json` in preview (cheap conditional GETs,
+ * the preview serves any file under src/; the fallback loader src/live/runs.json.js answers until a sweep
+ * has written one) and pages reference the stable `live/empty.json` for the static build.
  */
-import { existsSync, mkdirSync, readFileSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { PlannedRun, RunnerEvent, SkippedRun } from "./runner.ts";
@@ -31,8 +35,6 @@ import { LiveCurve, decimate } from "./liveCurve.ts";
 
 export const LIVE_FORMAT = "powerlaw-sgd-live/1";
 export const LIVE_FILE = "runs.json";
-/** Loader names next to the snapshot that Framework falls back to (touched when the snapshot first appears). */
-const FALLBACK_LOADERS = [".js", ".ts", ".mjs"].map((x) => LIVE_FILE + x);
 
 export type LiveRunStatus = "pending" | "running" | "done" | "diverged" | "failed" | "interrupted";
 export type LiveState = "none" | "running" | "done" | "interrupted";
@@ -202,7 +204,6 @@ export class LiveSink {
   private timerDue = 0;
   private urgentPending = false;
   private writing: Promise<void> | undefined;
-  private created = false;
   private closed = false;
   private errored = false;
   /** steps of runs finished by this process (sweep steps/s) */
@@ -260,7 +261,7 @@ export class LiveSink {
         r.eta_s = null;
         r.curveData = new LiveCurve(this.perDecade);
         r.curve_at = null;
-        this.schedule(true);
+        this.schedule();
         return;
       }
       case "curve": {
@@ -293,7 +294,7 @@ export class LiveSink {
         r.steps_per_s = ev.durationMs > 0 ? ev.steps / (ev.durationMs / 1000) : null;
         r.eta_s = 0;
         this.finishedSteps += ev.steps;
-        this.schedule(true);
+        this.schedule();
         return;
       }
       case "finish":
@@ -399,7 +400,8 @@ export class LiveSink {
       return;
     }
     const now = this.now();
-    // state changes (a run starting or ending) go out within 250 ms, curve growth about once per interval
+    // the sweep starting or ending goes out within 250 ms; everything else (runs starting, growing, ending) about
+    // once per interval: pages re-render on every snapshot, and a busy page must not fall behind
     // (and at most ~5 % of the runner's thread: a snapshot that took 60 ms to write waits ≥ 1.2 s for the next)
     const gap = Math.max(urgent ? Math.min(250, this.intervalMs) : this.intervalMs, this.lastSerializeMs / this.maxLoad);
     const due = Math.max(now, this.lastWrite + gap);
@@ -500,7 +502,6 @@ export class LiveSink {
     const text = this.serialize(now, seq);
     this.lastSerializeMs = performance.now() - t;
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
-    const existed = this.created || existsSync(this.file);
     const tmp = join(this.dir, `.${LIVE_FILE}.${process.pid}.${seq}.tmp`);
     try {
       await writeFile(tmp, text);
@@ -512,15 +513,6 @@ export class LiveSink {
     this.lastBytes = text.length;
     this.lastWriteMs = performance.now() - t;
     this.writes++;
-    if (!existed) {
-      // an open preview page watches the fallback loader while the snapshot is missing: make it look again
-      const at = new Date();
-      for (const name of FALLBACK_LOADERS) {
-        const p = join(this.dir, name);
-        if (existsSync(p)) utimesSync(p, at, at);
-      }
-    }
-    this.created = true;
   }
 
   /** Writes the final state and stops (awaits any write in flight). */

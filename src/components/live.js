@@ -1,11 +1,50 @@
 // Live sweep snapshots in the pages (issue 6). A sweep started with the live sink (lib/run/live.ts; on by default
-// when `npx powerlaw-sgd …` runs from the project root) rewrites src/live/runs.json about once a second; the
-// preview server re-runs the cells that read it, so pages update without a reload. With no snapshot, the loader
-// src/live/runs.json.js emits an empty one (state "none"). A page reads it once, in its own cell:
-//   const live = FileAttachment("live/runs.json").json();
-// and hands it to these functions.
+// when `npx powerlaw-sgd …` runs from the project root) rewrites src/live/runs.json about once a second. A page
+// follows it with
+//   const live = liveSnapshots(FileAttachment("live/empty.json"));
+// and hands `live` to the functions below. live/empty.json (loader src/live/empty.json.js) is always the empty
+// snapshot: it is what the static build ships ("no sweep running"), and, being stable, it keeps the page's hash
+// stable in preview (Framework reloads a page whose referenced files changed between its HTML and its socket's
+// hello; a file rewritten every second would make a page opened mid-sweep reload over and over). In preview the
+// generator then polls live/runs.json next to it with conditional GETs and yields each new snapshot: cells that
+// use it re-run, nothing reloads.
 import * as Plot from "npm:@observablehq/plot";
 import {html} from "npm:htl";
+
+/**
+ * The live snapshot as a generator for a page cell: first the static snapshot (the FileAttachment), then, in
+ * the preview server only (file URLs carry ?sha=), every new version of live/runs.json beside it, checked every
+ * `intervalMs` with a conditional GET (unchanged: 304, nothing parsed) while the page is visible.
+ */
+export async function* liveSnapshots(attachment, {intervalMs = 500, file = "runs.json"} = {}) {
+  yield await attachment.json();
+  const base = await attachment.url();
+  if (!/[?&]sha=/.test(base)) return; // a built site: the shipped snapshot is all there is
+  const url = new URL(file, new URL(base, location.href));
+  url.search = "";
+  let version = null;
+  let last = null;
+  for (let failures = 0; ; ) {
+    await new Promise((resolve) => setTimeout(resolve, document.hidden ? 4 * intervalMs : intervalMs * Math.min(8, 2 ** failures)));
+    let snapshot = null;
+    try {
+      const response = await fetch(url, {cache: "no-cache"});
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const v = `${response.headers.get("etag")} ${response.headers.get("last-modified")}`;
+      failures = 0;
+      if (v === version) continue;
+      version = v;
+      snapshot = await response.json();
+    } catch {
+      failures++; // preview restarting, or a moment without a file: try again later
+      continue;
+    }
+    const key = `${snapshot?.pid}:${snapshot?.seq}:${snapshot?.written_at}`;
+    if (snapshot?.format !== "powerlaw-sgd-live/1" || key === last) continue;
+    last = key;
+    yield snapshot;
+  }
+}
 
 /** Run statuses, in the order the Runs page lists them, with their colours. */
 export const STATUSES = ["running", "interrupted", "pending", "diverged", "failed", "done"];
@@ -220,20 +259,20 @@ export const RUN_TABLE_HEADER = {
 };
 
 /**
- * For pages that show built data: the snapshot's runs of one experiment (or all) as rows shaped like the
- * runs table (regime, tau, lr, momentum, batch_size, status, diverged_at, final_loss, step, n_steps) plus
- * their curve, so a page can overlay them cell by cell. Returns [] when there is no snapshot.
+ * For pages that show built data: the snapshot's runs (of one experiment or problem id, or all), [] when there
+ * is no snapshot or it is of another experiment/problem.
  */
-export function liveRuns(snapshot, {experiment, regimes} = {}) {
+export function liveRuns(snapshot, {experiment, problem, regimes} = {}) {
   if (liveCondition(snapshot) === "none") return [];
   if (experiment != null && snapshot.sweep.experiment !== experiment) return [];
+  if (problem != null && snapshot.sweep.problem !== problem) return [];
   return snapshot.runs.filter((r) => !regimes || regimes.includes(r.regime));
 }
 
 /** A one-line note for pages overlaying live data: what the snapshot is and how much of it is there. */
 export function liveNote(snapshot, runs, now = Date.now()) {
   const condition = liveCondition(snapshot, now);
-  if (condition === "none" || runs.length === 0) return html`<p class="live-note" data-state="none"><small>Built data (no live sweep for this page).</small></p>`;
+  if (condition === "none" || runs.length === 0) return html`<p class="live-note" data-state="none" hidden></p>`;
   const finished = runs.filter((r) => r.status === "done" || r.status === "diverged").length;
   const running = runs.filter((r) => r.status === "running").length;
   const what = condition === "running" ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`

@@ -2,8 +2,8 @@
  * Live mode end to end in a real browser (issue 6): the Framework preview (`observable preview`, what `npm run dev`
  * runs) on a free port of 127.0.0.1, a sweep from the CLI with its live sink pointed at the preview's watched
  * folder, and Debian's chromium driven by playwright-core. Asserts, with no reload (a window marker and the
- * navigation entry survive): the Runs chart's number of points grows, the done count increases, diverged runs
- * are marked; a sweep stopped with SIGINT shows its interrupted runs, and running the same command again shows
+ * navigation entry survive, even for a page opened mid-sweep): the Runs chart's number of points grows, the done
+ * count increases, diverged runs are marked; a sweep stopped with SIGINT shows its interrupted runs, and running the same command again shows
  * them running and done. Measures the time from a step being computed to it being drawn (target < 3 s).
  *
  * Never touches a developer's src/live: the preview serves a temporary copy of the live pages (src/runs.md,
@@ -29,7 +29,7 @@ const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Deb
 if (skip) console.log(`# live tests skipped: ${skip}`);
 
 /** The files of the live pages, copied into the temporary site. */
-const SITE_FILES = ["runs.md", "components/live.js", "live/runs.json.js"];
+const SITE_FILES = ["runs.md", "components/live.js", "live/runs.json.js", "live/empty.json.js"];
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -218,7 +218,19 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     // 1. a sweep: 6 runs one after the other, 2 of them diverge (α = 3)
     const t0 = performance.now();
     const s1 = sweep(["--N", "1000", "--lr", "0.5", "1", "3", "--momentum", "0", "0.5", "--batch_size", "10", "--n_steps", "400000", "--experiment", "live-test"]);
-    const seen = await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page");
+    // a second page opened mid-sweep settles at once (no reload loop) and follows the sweep too
+    const early = await watch(page, (s) => s.state === "running" && s.done >= 1, 60_000, "the first run to finish");
+    const late = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    let lateLoads = 0;
+    late.on("load", () => lateLoads++);
+    await late.goto(`${url}/runs`, { waitUntil: "load" });
+    await late.locator('.live-header[data-state="running"]').waitFor({ timeout: 20_000 });
+    const seen = [...early, ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page"))];
+    const lateEnd = await read(late);
+    assert.equal(lateLoads, 1, "the page opened mid-sweep loaded once");
+    assert.equal(lateEnd.navigations, 1);
+    assert.equal(lateEnd.done, 4, "and followed the sweep to its end");
+    await late.close();
     assert.equal(await waitForExit(s1), 0, s1.output);
     const sweepSeconds = (performance.now() - t0) / 1000;
     const last = seen.at(-1)!;
