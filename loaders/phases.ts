@@ -166,15 +166,17 @@ export async function phasesMembers(ctx: SiteContext): Promise<Record<string, Ui
     };
   });
 
-  // one transition example per noise-phase experiment: its β = 0 curve at the b closest to 10 and the largest α
-  // with Ũ(1) ≤ 0.5, with both laws and t×
+  // one transition example per noise-phase experiment: a β = 0 curve at the b closest to 10 with Ũ(1) ≤ 0.5 whose
+  // t× is nearest √T, with both laws and t×
   const tr = { experiment: [] as string[], label: [] as string[], step: [] as number[], loss: [] as number[], signal: [] as number[], noise: [] as number[], t_cross: [] as number[],
     lr: [] as number[], batch_size: [] as number[], U1: [] as number[] };
   for (const d of expDefs) {
     const cand = rows.filter((r) => r.experiment === d.name && r.phase === "noise" && r.regime === "sd" && r.transition_time !== null && r.U1 <= 0.5);
     if (cand.length === 0) continue;
     const bBest = cand.reduce((a, r) => (Math.abs(Math.log(r.batch_size / 10)) < Math.abs(Math.log(a / 10)) ? r.batch_size : a), cand[0].batch_size);
-    const pick = cand.filter((r) => r.batch_size === bBest).reduce((a, r) => (r.lr > a.lr ? r : a));
+    // the transition nearest the middle (log scale) of the recorded steps shows both laws best
+    const mid = (r: ExponentRow) => Math.abs(Math.log(r.transition_time!) - 0.5 * Math.log(d.config.n_steps));
+    const pick = cand.filter((r) => r.batch_size === bBest).reduce((a, r) => (mid(r) < mid(a) ? r : a));
     const cv = curves.find((c) => c.experiment === d.name && c.regime === pick.regime && c.tau === pick.tau && c.batch_size === pick.batch_size && c.lr === pick.lr);
     const info = infos.find((p) => p.problem === pick.problem)!;
     const s = spectra.get(pick.problem)!;

@@ -12,6 +12,8 @@ import { sqlList, type SiteContext, type StoreReader } from "./site.ts";
 
 export const SQL_TABLES = ["runs", "problems", "spectra", "experiments"] as const;
 export const CURVE_POINTS_PER_DECADE = 100;
+/** ~16 bytes a row: keeps the SQL page under ~10 MB with the other tables. */
+export const MAX_CURVE_ROWS = 350_000;
 
 /** Every column of a store table (lib/store/schema.ts; TIMESTAMP as epoch milliseconds, JSON as text), filtered. */
 async function exportTable(store: StoreReader, name: string, where: string): Promise<{ bytes: Uint8Array; rows: number }> {
@@ -45,20 +47,24 @@ export async function sqlMembers(ctx: SiteContext): Promise<Record<string, Uint8
     members[`${name}.arrow`] = bytes;
     rows[name] = n;
   }
-  const c = await ctx.store.columns(`
+  // at most CURVE_POINTS_PER_DECADE points per decade of steps, fewer when that would exceed MAX_CURVE_ROWS
+  const thinned = (perDecade: number) => `
     SELECT run_id, step, loss FROM (
       SELECT c.run_id, c.step, c.loss,
-        row_number() OVER (PARTITION BY c.run_id, CASE WHEN c.step = 0 THEN -1 ELSE floor(log10(c.step) * ${CURVE_POINTS_PER_DECADE}) END ORDER BY c.step) AS rn,
+        row_number() OVER (PARTITION BY c.run_id, CASE WHEN c.step = 0 THEN -1 ELSE floor(log10(c.step) * ${perDecade}) END ORDER BY c.step) AS rn,
         max(c.step) OVER (PARTITION BY c.run_id) AS last
       FROM curves c WHERE c.run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})
-    ) WHERE rn = 1 OR step = last
-    ORDER BY run_id, step`);
+    ) WHERE rn = 1 OR step = last`;
+  let perDecade = CURVE_POINTS_PER_DECADE;
+  const [{ n: full }] = await ctx.store.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${thinned(perDecade)})`);
+  if (full > MAX_CURVE_ROWS) perDecade = Math.max(5, Math.floor((perDecade * MAX_CURVE_ROWS) / full));
+  const c = await ctx.store.columns(`${thinned(perDecade)} ORDER BY run_id, step`);
   members["curves.arrow"] = toIPC(arrowTable({ run_id: int32(c.run_id as number[]), step: int32(c.step as number[]), loss: float64(c.loss as number[]) }));
   rows.curves = (c.step as number[]).length;
   const [{ stored }] = await ctx.store.rows<{ stored: number }>(`SELECT count(*)::INTEGER AS stored FROM curves WHERE run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})`);
   const experiments = await ctx.store.rows<{ experiment: string; runs: number }>(
     `SELECT experiment, count(*)::INTEGER AS runs FROM runs WHERE ${runsWhere} GROUP BY 1 ORDER BY 1`,
   );
-  members["meta.json"] = JSON.stringify({ profile: ctx.profile, rows, curves_stored: stored, curve_points_per_decade: CURVE_POINTS_PER_DECADE, experiments }, null, 1);
+  members["meta.json"] = JSON.stringify({ profile: ctx.profile, rows, curves_stored: stored, curve_points_per_decade: perDecade, experiments }, null, 1);
   return members;
 }

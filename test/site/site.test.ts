@@ -192,7 +192,7 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await changes(page, "regimes", toggleFirstCheckbox, ["regimes-curves"]);
     await changes(page, "axes", toggleFirstCheckbox, ["regimes-curves"]);
     await page.screenshot({ path: join(screenshots, "regimes-changed.png"), fullPage: true });
-    await changes(page, "data set", async () => dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! }), ["regimes-curves", "regimes-lambda"]);
+    await changes(page, "data set", async () => void (await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! })), ["regimes-curves", "regimes-lambda"]);
     assert.ok((await marks(page, "regimes-curves", "line")) >= 4, "network, linearized, full, SD τ=±1");
     assert.match(await page.locator("figure:has(svg.regimes-curves)").first().innerText(), /network/);
     await finish(v, "regimes");
