@@ -9,10 +9,11 @@
  * Never touches a developer's src/live: the preview serves a temporary copy of the live pages (src/runs.md,
  * src/components/live.js, src/live/runs.json.js) with its own Framework npm cache and a config generated from
  * observablehq.config.ts, and the sweep writes there (--live DIR) and to a temporary DuckDB file.
+ * Screenshots: screenshots/live-*.png (git-ignored); POWERLAW_SGD_KEEP_LIVE_SITE=1 keeps the temporary site.
  * Skips, saying why, only when /usr/bin/chromium is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,6 +25,7 @@ import { serveStatic } from "../site/staticServer.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = resolve(import.meta.dirname, "..", "..");
 const BIN = join(projectRoot, "bin", "powerlaw-sgd.js");
+const screenshots = join(projectRoot, "screenshots");
 const OBSERVABLE = join(projectRoot, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 if (skip) console.log(`# live tests skipped: ${skip}`);
@@ -117,6 +119,8 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       preview.kill("SIGTERM");
       await waitForExit(preview);
     }
+    // the temporary site holds a copy of Framework's npm cache (~80 MB): keep it only when asked to
+    if (!process.env.POWERLAW_SGD_KEEP_LIVE_SITE) rmSync(site, { recursive: true, force: true });
   });
 
   function sweep(args: string[]): ChildProcess & { output: string } {
@@ -226,7 +230,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     await late.goto(`${url}/runs`, { waitUntil: "load" });
     await late.locator('.live-header[data-state="running"]').waitFor({ timeout: 20_000 });
     const seen = [...early, ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page"))];
-    const lateEnd = await read(late);
+    const lateEnd = (await watch(late, (s) => s.done === 4, 10_000, "the page opened mid-sweep to follow it to the end")).at(-1)!;
     assert.equal(lateLoads, 1, "the page opened mid-sweep loaded once");
     assert.equal(lateEnd.navigations, 1);
     assert.equal(lateEnd.done, 4, "and followed the sweep to its end");
@@ -255,7 +259,8 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     console.log(`# live latency, newest step computed → drawn (${lat.length} snapshots): median ${(q(0.5) / 1000).toFixed(2)} s, p90 ${(q(0.9) / 1000).toFixed(2)} s, max ${(lat.at(-1)! / 1000).toFixed(2)} s (+ ≤ 0.25 s for a batch's first step); sweep ${sweepSeconds.toFixed(1)} s, ${seen.length} polls`);
     assert.ok(lat.length >= 5, `${lat.length} snapshots drawn`);
     assert.ok(q(0.9) + 250 < 3000, `p90 latency ${q(0.9)} ms + 250 ms < 3 s`);
-    await page.screenshot({ path: join(site, "runs-done.png"), fullPage: true });
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, "live-runs-done.png"), fullPage: true });
 
     // 2. stop a sweep with SIGINT after its first run finished, then run the same command again
     const args = ["--N", "1000", "--lr", "0.5", "1", "--momentum", "0", "0.5", "--batch_size", "10", "--n_steps", "500000", "--experiment", "live-resume"];
@@ -277,7 +282,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     const end = resumed.at(-1)!;
     assert.equal(end.marker, 1234, "still no reload");
     assert.equal(end.navigations, 1);
-    await page.screenshot({ path: join(site, "runs-resumed.png"), fullPage: true });
+    await page.screenshot({ path: join(screenshots, "live-runs-resumed.png"), fullPage: true });
     assert.deepEqual(problems, []);
   });
 });
