@@ -5,6 +5,7 @@
  */
 import type { DenseProblem } from "../types.ts";
 import { eigh } from "../linalg/eigh.ts";
+import { meanStd } from "../data/dataset.ts";
 
 export interface KernelProblemOptions {
   /** rescale K so that λ_max(K) = N (default true); when false K̂ = K/N as given */
@@ -58,12 +59,7 @@ export function kernelProblem(K: Float64Array, residual: Float64Array, options: 
 /** (x − mean)/std with the unbiased (N − 1) standard deviation, as the reference code. */
 export function standardize(x: Float64Array): Float64Array {
   const n = x.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i];
-  mean /= n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (x[i] - mean) ** 2;
-  const std = Math.sqrt(ss / (n - 1));
+  const { mean, std } = meanStd(x);
   if (!(std > 0)) throw new RangeError("residual is constant: cannot standardise (use standardize: false)");
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = (x[i] - mean) / std;
