@@ -1,6 +1,7 @@
-// Compiles every AssemblyScript module in lib/linalg/assembly/ to build/wasm/<name>.wasm (SIMD on).
+// Compiles every AssemblyScript module in lib/linalg/assembly/ to build/wasm/<name>.wasm (SIMD on), and
+// assembles every hand-written text module lib/regimes/wasm/*.wat the same way (binaryen, from assemblyscript).
 // Runs on `npm ci` (postinstall), so a fresh clone has the kernels without committing binaries.
-import { readdirSync, mkdirSync } from "node:fs";
+import { readdirSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, basename } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -18,4 +19,21 @@ for (const file of readdirSync(src).filter((f) => f.endsWith(".ts") && !f.starts
     process.exit(status ?? 1);
   }
   console.log(`build-wasm: ${file} -> ${out}/${name}.wasm`);
+}
+
+const watDir = "lib/regimes/wasm";
+const wats = readdirSync(watDir).filter((f) => f.endsWith(".wat"));
+if (wats.length > 0) {
+  const { default: binaryen } = await import("binaryen");
+  for (const file of wats) {
+    const mod = binaryen.parseText(readFileSync(join(watDir, file), "utf8"));
+    mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
+    if (!mod.validate()) {
+      console.error(`build-wasm: ${file} does not validate`);
+      process.exit(1);
+    }
+    writeFileSync(join(out, `${basename(file, ".wat")}.wasm`), mod.emitBinary());
+    mod.dispose();
+    console.log(`build-wasm: ${file} -> ${out}/${basename(file, ".wat")}.wasm`);
+  }
 }

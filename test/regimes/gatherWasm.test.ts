@@ -1,20 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GATHER_WASM_BASE64 } from "../../lib/regimes/wasm/gatherBytes.ts";
 import { GatherKernel, gatherKernel } from "../../lib/regimes/wasm/gather.ts";
 import { linearized } from "../../lib/regimes/linearized.ts";
 import { constantSchedule } from "../../lib/schedule/index.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { collect, maxRelDiff } from "./helpers.ts";
-
-// Importing binaryen takes ~20 s on the shared test machine, so this source check is opt-in
-// (POWERLAW_SGD_CHECK_WAT=1); the behaviour of the embedded bytes is checked below in every run.
-const checkWat = process.env.POWERLAW_SGD_CHECK_WAT === "1";
-test("the embedded gather module is gather.wat assembled by binaryen", { skip: checkWat ? false : "set POWERLAW_SGD_CHECK_WAT=1" }, async () => {
-  // @ts-expect-error: plain .mjs helper without type declarations
-  const { assembleGather } = await import("../../lib/regimes/wasm/assemble.mjs");
-  assert.equal(assembleGather(), GATHER_WASM_BASE64, "regenerate with: node lib/regimes/wasm/assemble.mjs");
-});
 
 test("wasm gather (f64, f32) = plain loops: g = Σ_r w_r K[rows_r, :], odd N over several 512-column chunks", () => {
   for (const N of [1, 7, 1031]) {

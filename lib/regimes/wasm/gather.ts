@@ -1,14 +1,15 @@
 /**
  * WebAssembly SIMD kernels for the linearized regime (see gather.wat): the batch gradient
  * g = Σ_r w_r·K̂[rows_r, :], and the fused heavy-ball step (gradient, v ← βv − αg, d ← d + v, ‖d‖²).
- * The module is tiny and embedded (gatherBytes.ts, assembled from gather.wat by assemble.mjs), so it
- * needs no build step. Each kernel owns one instance whose linear memory holds a copy of K̂ (as f64,
+ * gather.wat is assembled to build/wasm/gather.wasm on install (scripts/build-wasm.mjs). Each kernel owns one instance whose linear memory holds a copy of K̂ (as f64,
  * or rounded to f32 with precision 'float32', halving memory traffic), the rows, weights and g, and
  * the (d, v) state slots of the runs using it. Kernels are cached per K̂ array (WeakMap), so every
  * replicate of a sweep shares one copy; K̂ is therefore treated as immutable once a run has used it.
  * Summation orders are those of the plain-JS path in linearized.ts, so both give bit-identical results.
  */
-import { GATHER_WASM_BASE64 } from "./gatherBytes.ts";
+import { readFileSync } from "node:fs";
+
+export const GATHER_WASM_URL = new URL("../../../build/wasm/gather.wasm", import.meta.url);
 
 export type KernelPrecision = "float64" | "float32";
 
@@ -31,7 +32,7 @@ const WASM = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | undefined;
 function wasmModule(): object {
   if (!WASM) throw new Error("WebAssembly is not available");
-  compiled ??= new WASM.Module(Uint8Array.from(atob(GATHER_WASM_BASE64), (c) => c.charCodeAt(0)));
+  compiled ??= new WASM.Module(readFileSync(GATHER_WASM_URL));
   return compiled;
 }
 
