@@ -6,7 +6,7 @@ import { Worker } from "node:worker_threads";
 import type { WorkerProblem } from "./problem.ts";
 import type { ToWorker } from "./protocol.ts";
 
-const ENTRY = new URL("./workerEntry.mjs", import.meta.url);
+const TSX_ENTRY = new URL("./workerEntry.mjs", import.meta.url);
 
 export class WorkerPool {
   private readonly idle: Worker[] = [];
@@ -15,13 +15,14 @@ export class WorkerPool {
 
   private problem?: WorkerProblem;
 
-  constructor(readonly size: number, problem?: WorkerProblem) {
+  /** entry: the worker's start file (lib/run/workerBundle.ts: the prebuilt bundle; default the tsx entry) */
+  constructor(readonly size: number, problem?: WorkerProblem, private readonly entry: URL = TSX_ENTRY) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`);
     this.problem = problem;
   }
 
   private spawn(): Worker {
-    const worker = new Worker(ENTRY, { stdout: false, stderr: false });
+    const worker = new Worker(this.entry, { stdout: false, stderr: false });
     worker.unref();
     // a worker that dies while idle is dropped (a busy one is reported by the runner)
     worker.once("exit", () => this.all.has(worker) && this.idle.includes(worker) && this.discard(worker));

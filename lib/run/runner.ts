@@ -28,6 +28,7 @@ import { codeVersion } from "./codeVersion.ts";
 import { InputError, prepareProblem, sharedProblem, type LoadedProblem } from "./problem.ts";
 import { problemCacheDir } from "./datasetProblem.ts";
 import { WorkerPool } from "./pool.ts";
+import { workerEntry } from "./workerBundle.ts";
 import { Progress } from "./progress.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
@@ -193,9 +194,9 @@ export async function planExperiment(
 export async function runExperiment(e: Experiment, options: RunnerOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
-  // workers boot (tsx, engine, WebAssembly) while the problem is prepared, the store opens and the run list is
+  // workers boot (from the prebuilt worker bundle when fresh, else under tsx; engine, WebAssembly) while the problem is prepared, the store opens and the run list is
   // checked against it
-  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)));
+  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)), undefined, await workerEntry());
   pool.warm();
   let problem: LoadedProblem;
   let specs: RunSpec[];
