@@ -103,9 +103,9 @@ function triangularFactor(M: Float64Array, j0: number, w: number, n: number, tau
 }
 
 /**
- * Rows X (m×n, row-major) as vectors x: transposed = true applies (I − V T Vᵀ)ᵀ = H_last…H_first to each x
- * (X ← X − (X V) T Vᵀ ... in row form X ← X − (X V) T Vᵀ with T → T for Qᵀx), else Q_b = I − V T Vᵀ
- * (X ← X − (X V) Tᵀ Vᵀ). V's columns are the reflector rows j0..j0+w−1 of M, nonzero from column j0 on.
+ * Applies a block reflector to every row x of X (m×n, row-major), in row form xᵀ ← xᵀ(I − V T' Vᵀ):
+ * transposed = true gives Q_bᵀ x (T' = T, the trailing update of the factorisation), false gives Q_b x
+ * (T' = Tᵀ, forming Q). V's columns are the reflector rows j0..j0+w−1 of M, nonzero from column j0 on.
  */
 function applyBlock(
   kernels: DenseKernels, M: Float64Array, j0: number, w: number, T: Float64Array,
@@ -120,7 +120,7 @@ function applyBlock(
   const XV = new Float64Array(m * w);
   kernels.gemm(false, true, m, w, len, 1, Xs, V, 0, XV); // (X V): m×w
   const W = new Float64Array(m * w);
-  // row form of (I − V T' Vᵀ) x: xᵀ ← xᵀ − (xᵀV) T'ᵀ Vᵀ; Qᵀ = I − V Tᵀ Vᵀ needs T'ᵀ = T, Q needs T'ᵀ = Tᵀ
+  // W = (X V)·T (for Q_bᵀ) or (X V)·Tᵀ (for Q_b)
   kernels.gemm(false, !transposed, m, w, w, 1, XV, T, 0, W);
   kernels.gemm(false, false, m, len, w, -1, W, V, 1, Xs);
   for (let r = 0; r < m; r++) X.set(Xs.subarray(r * len, (r + 1) * len), r * n + j0);
