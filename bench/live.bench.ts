@@ -7,10 +7,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LiveSink } from "../lib/run/live.ts";
+import { LiveSink } from "../lib/live/sink.ts";
 import { runExperiment, type PlannedRun } from "../lib/run/runner.ts";
-import { parseExperiment } from "../lib/run/config.ts";
-import type { RunSpec } from "../lib/run/expand.ts";
+import { parseExperiment } from "../lib/config/schema.ts";
+import type { RunSpec } from "../lib/config/expand.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "live-bench-"));
 

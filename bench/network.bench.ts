@@ -7,7 +7,7 @@
 import { loadMnist } from "../lib/data/mnist.ts";
 import { denseKernels } from "../lib/linalg/kernels.ts";
 import { analyticNtk, empiricalNtk } from "../lib/problem/ntk.ts";
-import { initNetwork } from "../lib/regimes/networkModel.ts";
+import { initNetwork } from "../lib/model/network.ts";
 import { NetworkTrainer, batchSequence, prepareNetwork, type NetworkSetup } from "../lib/regimes/network.ts";
 import { networkTf } from "../lib/regimes/networkTf.ts";
 import { constantSchedule } from "../lib/schedule/constant.ts";

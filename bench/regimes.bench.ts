@@ -6,7 +6,7 @@ import { spectralDiagonal } from "../lib/regimes/spectralDiagonal.ts";
 import { FullDynamics } from "../lib/regimes/full.ts";
 import { FullDirectDynamics } from "../lib/regimes/fullDirect.ts";
 import { linearized } from "../lib/regimes/linearized.ts";
-import { batchNoise } from "../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../lib/theory/batchNoise.ts";
 import { denseKernels } from "../lib/linalg/kernels.ts";
 import { haarOrthogonal } from "../lib/linalg/haarOrthogonal.ts";
 import { constantSchedule } from "../lib/schedule/index.ts";

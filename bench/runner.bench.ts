@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Store } from "../lib/store/store.ts";
 import { runExperiment } from "../lib/run/runner.ts";
-import { parseExperiment } from "../lib/run/config.ts";
+import { parseExperiment } from "../lib/config/schema.ts";
 import { spectralDiagonal } from "../lib/regimes/spectralDiagonal.ts";
 import { syntheticSpectrum } from "../lib/problem/synthetic.ts";
 import { constantSchedule } from "../lib/schedule/constant.ts";

@@ -3,7 +3,7 @@
 // 3×3 resolvent (I − A_k)x = (1,1,1) numerically (THEORY §3) — and, for α_crit, plain bisection on it.
 // The naive versions are timed on a subsample (every 10th row / β) and scaled to the full size.
 import { alphaCritCurve, uTildeAtOneGrid } from "../lib/theory/index.ts";
-import { batchNoise } from "../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../lib/theory/batchNoise.ts";
 
 const N = 1000;
 const LAMBDA = Float64Array.from({ length: N }, (_, k) => Math.pow(k + 1, -1.5));

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { formatIssue, parseExperiment, type Experiment } from "../lib/run/config.ts";
+import { formatIssue, parseExperiment, type Experiment } from "../lib/config/schema.ts";
 import { currentProfile, type Profile } from "./profile.ts";
 
 export const projectRoot = resolve(import.meta.dirname, "..");

@@ -15,8 +15,8 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { runExperiment, type RunnerEvent } from "../lib/run/runner.ts";
-import { codeVersion } from "../lib/run/codeVersion.ts";
-import { hashOf } from "../lib/run/hash.ts";
+import { codeVersion } from "../lib/prepare/codeVersion.ts";
+import { hashOf } from "../lib/config/hash.ts";
 import { Store, sqlString } from "../lib/store/store.ts";
 import { experimentsDir, type Definition } from "./definitions.ts";
 

@@ -8,8 +8,8 @@
  * Archive members: phases/experiments.json, phases/exponents.arrow, phases/transition.arrow.
  */
 import { fitPowerLaw } from "../lib/problem/fits.ts";
-import { batchNoise } from "../lib/regimes/batchNoise.ts";
-import { theoryProblem } from "../lib/run/theory.ts";
+import { batchNoise } from "../lib/theory/batchNoise.ts";
+import { theoryProblem } from "../lib/predict/theoryRows.ts";
 import {
   finiteNTime, noisePhaseLoss, signalPhaseLoss, transitionTime, uTildeAtOne, vTildeAtOne, type LawInputs,
 } from "../lib/theory/index.ts";

@@ -2,13 +2,13 @@
  * Regime comparison (page 2): the regimes-* experiments. Per problem (data set) and setting (b, α, β):
  * the loss curves of every regime — network and linearized as the mean and the 10–90 % band over replicates,
  * full, SD for each τ — the theory's asymptote (THEORY §5, from the problem's spectrum: exact ν, κ for
- * synthetic problems, fitted ones otherwise; lib/run/theory.ts), and the eigendecomposition panel
+ * synthetic problems, fitted ones otherwise; lib/predict/theoryRows.ts), and the eigendecomposition panel
  * (λ_k/λ_1 and S_k/S_0 with the fitted power laws).
  *
  * Archive members: regimes/curves.arrow, regimes/theory.arrow, regimes/spectra.arrow, regimes/problems.json.
  */
-import { theoryProblem, theoryRows } from "../lib/run/theory.ts";
-import type { Experiment } from "../lib/run/config.ts";
+import { theoryProblem, theoryRows } from "../lib/predict/theoryRows.ts";
+import type { Experiment } from "../lib/config/schema.ts";
 import { arrowTable, float64, int32, toIPC, utf8 } from "./arrow.ts";
 import { problemInfos, spectrumCurves, type ProblemInfo } from "./problems.ts";
 import { sqlList, type SiteContext } from "./site.ts";

@@ -8,7 +8,7 @@
  * Archive members: regions/cells.arrow, regions/boundary.arrow, regions/theory.arrow, regions/meta.json.
  */
 import { alphaCritCurve, alphaCritInfo, alphaCritHighMomentum, alphaCritSmall, lambdaC } from "../lib/theory/index.ts";
-import { batchNoise } from "../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../lib/theory/batchNoise.ts";
 import { arrowTable, float64, int32, toIPC, utf8 } from "./arrow.ts";
 import { problemInfos, type LoadedSpectrum } from "./problems.ts";
 import { sqlList, type SiteContext } from "./site.ts";

@@ -11,7 +11,7 @@
  * Every std is the unbiased one (n − 1), as torch's. Randomness: lib/random/rng.ts only.
  */
 import { Rng } from "../random/rng.ts";
-import type { Regression } from "../regimes/networkModel.ts";
+import type { Regression } from "../model/network.ts";
 
 export interface Dataset extends Regression {
   /** short name: "mnist", "cifar10", "diamonds", or "tabular" */

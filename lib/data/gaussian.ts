@@ -1,12 +1,12 @@
 /**
  * Synthetic inputs (no file, no package): x_i ~ N(0, I_d) i.i.d. (d = `inputDim`, default 16) and the target
  * y_i = g(x_i) of a fixed random two-layer ReLU "teacher" network in the same NTK parametrisation as the trained
- * one (lib/regimes/networkModel.ts; width 100, every weight and bias N(0, 1)), standardised over the N points
+ * one (lib/model/network.ts; width 100, every weight and bias N(0, 1)), standardised over the N points
  * (unbiased std). Everything comes from `new Rng(seed)` (seed 42 by default): first the N·d inputs row by row,
  * then the teacher's W₁, b₁, w₂. The inputs are already standard and are used as drawn.
  */
 import { Rng } from "../random/rng.ts";
-import { forward } from "../regimes/networkModel.ts";
+import { forward } from "../model/network.ts";
 import { DEFAULT_DATA_SEED, DataError, meanStd, type Dataset } from "./dataset.ts";
 
 export const GAUSSIAN_DEFAULT_DIM = 16;

@@ -1,5 +1,5 @@
 /**
- * Neural tangent kernels of the two-layer ReLU network of THEORY §2.1 (lib/regimes/networkModel.ts),
+ * Neural tangent kernels of the two-layer ReLU network of THEORY §2.1 (lib/model/network.ts),
  * all in float64 through the project's dense kernels (no tfjs).
  *
  * Empirical NTK at the current parameters, layer-wise closed form. With z = W₁x/√d + b₁,
@@ -17,8 +17,8 @@
  */
 import { denseKernels } from "../linalg/kernels.ts";
 import type { DenseKernels } from "../linalg/types.ts";
-import type { NetworkParams } from "../regimes/networkModel.ts";
-import { augmentedGram, preActivations } from "../regimes/networkModel.ts";
+import type { NetworkParams } from "../model/network.ts";
+import { augmentedGram, preActivations } from "../model/network.ts";
 
 export interface NtkInputs {
   readonly N: number;

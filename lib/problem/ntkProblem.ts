@@ -13,7 +13,7 @@ import { kernelProblem } from "./kernelProblem.ts";
 import { analyticNtk, empiricalNtk } from "./ntk.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import type { DenseKernels } from "../linalg/types.ts";
-import { augmentedGram, checkRegression, outputsFromPreActivations, preActivations, type NetworkParams, type Regression } from "../regimes/networkModel.ts";
+import { augmentedGram, checkRegression, outputsFromPreActivations, preActivations, type NetworkParams, type Regression } from "../model/network.ts";
 import type { DenseProblem } from "../types.ts";
 
 export type NtkKind = "empirical" | "analytic";

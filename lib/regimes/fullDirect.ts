@@ -11,7 +11,7 @@
 import type { DenseKernels } from "../linalg/types.ts";
 import { gemmTs } from "../linalg/gemmTs.ts";
 import type { DenseProblem, RegimeRun, RunOptions } from "../types.ts";
-import { batchNoise } from "./batchNoise.ts";
+import { batchNoise } from "../theory/batchNoise.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
 import { shouldTrack } from "./tracking.ts";
 

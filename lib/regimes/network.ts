@@ -1,5 +1,5 @@
 /**
- * The network regime (THEORY §2.1): the two-layer ReLU network of lib/regimes/networkModel.ts trained by
+ * The network regime (THEORY §2.1): the two-layer ReLU network of lib/model/network.ts trained by
  * mini-batch SGD with momentum on ½·MSE of the batch, the full-train loss ½·mean((f(X) − y)²) recorded
  * every step (step 0 = the initial network).
  *
@@ -44,7 +44,7 @@ import { replicateSeed } from "./linearized.ts";
 import {
   augmentedGram, checkRegression, outputsFromPreActivations, preActivations,
   type NetworkParams, type Regression,
-} from "./networkModel.ts";
+} from "../model/network.ts";
 import { shouldTrack } from "./tracking.ts";
 
 /** Everything the runs of one initial network share (computed once, read-only afterwards). */

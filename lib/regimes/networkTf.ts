@@ -16,7 +16,7 @@ import { currentBackend, type BackendName } from "../tf/backend.ts";
 import type { RunOptions, RunOutcome, StepRecord } from "../types.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
 import { batchSequence } from "./network.ts";
-import { checkRegression, type NetworkParams, type Regression } from "./networkModel.ts";
+import { checkRegression, type NetworkParams, type Regression } from "../model/network.ts";
 
 function requireBackend(): BackendName {
   const b = currentBackend();

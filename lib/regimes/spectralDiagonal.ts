@@ -7,7 +7,7 @@
  * Reference: Velikanov, Kuznedelev, Yarotsky (ICLR 2023), eqs. of the SD approximation.
  */
 import type { RegimeRun, RunOptions, Spectrum } from "../types.ts";
-import { batchNoise } from "./batchNoise.ts";
+import { batchNoise } from "../theory/batchNoise.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
 import { shouldTrack } from "./tracking.ts";
 

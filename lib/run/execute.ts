@@ -12,8 +12,8 @@ import { linearized } from "../regimes/linearized.ts";
 import { network, prepareNetwork, type NetworkSetup } from "../regimes/network.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import { CurveBatcher, stepFilter } from "./record.ts";
-import type { RunSpec, TfBackendChoice } from "./expand.ts";
-import type { WorkerProblem } from "./problem.ts";
+import type { RunSpec, TfBackendChoice } from "../config/expand.ts";
+import type { WorkerProblem } from "../prepare/problem.ts";
 
 export interface RunSink {
   /** kept (step, loss) pairs, in step order; the arrays are the caller's to keep */

@@ -3,7 +3,7 @@
  * runner's mergeMap concurrency equals the pool size, so acquire() never has to wait.
  */
 import { Worker } from "node:worker_threads";
-import type { WorkerProblem } from "./problem.ts";
+import type { WorkerProblem } from "../prepare/problem.ts";
 import type { ToWorker } from "./protocol.ts";
 
 const TSX_ENTRY = new URL("./workerEntry.mjs", import.meta.url);

@@ -1,6 +1,6 @@
 /** Messages between the runner (main thread) and its workers. */
-import type { RunSpec } from "./expand.ts";
-import type { WorkerProblem } from "./problem.ts";
+import type { RunSpec } from "../config/expand.ts";
+import type { WorkerProblem } from "../prepare/problem.ts";
 
 export type ToWorker =
   | { readonly type: "problem"; readonly problem: WorkerProblem }

@@ -5,7 +5,7 @@
  *  - log K/decade:   steps 0 and round(10^(j/K)) for j = 0, 1, … (distinct integers; all of 1..~K/ln10 kept);
  * and always the first (0) and the last step taken (T, or the divergence step).
  */
-import type { RecordConfig } from "./config.ts";
+import type { RecordConfig } from "../config/schema.ts";
 
 /** 'all' | 'every:K' | 'log:K', as stored in runs.record. */
 export function recordLabel(spec: { readonly record: RecordConfig }): string {

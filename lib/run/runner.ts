@@ -12,21 +12,21 @@
  * Abort (SIGINT/SIGTERM via options.signal): no new runs start, workers are terminated, finished runs
  * are committed, unfinished ones deleted, the file checkpointed and closed.
  * Problems are prepared before anything is written (planExperiment): dataset problems — a data set, one initial
- * network and its NTK — load asynchronously and are cached under <db folder>/problems/<id>/ (lib/run/datasetProblem.ts);
+ * network and its NTK — load asynchronously and are cached under <db folder>/problems/<id>/ (lib/prepare/dataset.ts);
  * the workers receive the problem once, in shared memory, with the network's arrays when nn runs are planned.
  */
 import { availableParallelism } from "node:os";
 import { Observable, Subject, bufferTime, concatMap, defer, filter, from, mergeMap, takeUntil, lastValueFrom, tap, fromEvent, take } from "rxjs";
 import type { Worker } from "node:worker_threads";
-import { batchNoise } from "../regimes/batchNoise.ts";
+import { batchNoise } from "../theory/batchNoise.ts";
 import { Store, type FinishedRun, type Row } from "../store/store.ts";
-import { expandRuns, shardRuns, type RunSpec } from "./expand.ts";
+import { expandRuns, shardRuns, type RunSpec } from "../config/expand.ts";
 import { recordLabel } from "./record.ts";
-import { checkBatchSizes, type Experiment } from "./config.ts";
-import { hashOf } from "./hash.ts";
-import { codeVersion } from "./codeVersion.ts";
-import { InputError, prepareProblem, sharedProblem, type LoadedProblem } from "./problem.ts";
-import { problemCacheDir } from "./datasetProblem.ts";
+import { checkBatchSizes, type Experiment } from "../config/schema.ts";
+import { hashOf } from "../config/hash.ts";
+import { codeVersion } from "../prepare/codeVersion.ts";
+import { InputError, prepareProblem, sharedProblem, type LoadedProblem } from "../prepare/problem.ts";
+import { problemCacheDir } from "../prepare/dataset.ts";
 import { WorkerPool } from "./pool.ts";
 import { workerEntry } from "./workerBundle.ts";
 import { Progress } from "./progress.ts";

@@ -6,7 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import type { DenseProblem, Spectrum } from "../types.ts";
 import { executeRun, prepareRun } from "./execute.ts";
-import type { WorkerProblem } from "./problem.ts";
+import type { WorkerProblem } from "../prepare/problem.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 const port = parentPort;

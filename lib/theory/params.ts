@@ -1,9 +1,9 @@
 /**
  * The hyper-parameters the generating-function theory depends on (THEORY §2.4, §3):
- * learning rate α, momentum β, batch noise γ = (N − b)/((N − 1)b) (see lib/regimes/batchNoise.ts)
+ * learning rate α, momentum β, batch noise γ = (N − b)/((N − 1)b) (see lib/theory/batchNoise.ts)
  * and the SD parameter τ. γ and τ enter the per-mode quantities only through the product γτ.
  */
-import { batchNoise } from "../regimes/batchNoise.ts";
+import { batchNoise } from "./batchNoise.ts";
 
 export interface SdParams {
   /** learning rate α > 0 */

@@ -4,7 +4,7 @@
 // Re-export only pure modules of lib/ (typed arrays, no Node APIs).
 export { syntheticSpectrum } from "../../lib/problem/synthetic.ts";
 export { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
-export { batchNoise } from "../../lib/regimes/batchNoise.ts";
+export { batchNoise } from "../../lib/theory/batchNoise.ts";
 export { constantSchedule } from "../../lib/schedule/constant.ts";
 // the generating-function theory (THEORY §3–§7)
 export { uTildeAtOne, vTildeAtOne } from "../../lib/theory/atOne.ts";

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../lib/cli.ts";
+import { main } from "../../lib/cli/main.ts";
 import { writeNpy } from "../../lib/io/npy.ts";
 import { syntheticDense } from "../../lib/problem/synthetic.ts";
 

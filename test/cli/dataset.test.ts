@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../lib/cli.ts";
+import { main } from "../../lib/cli/main.ts";
 import { Store } from "../../lib/store/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dataset-"));
@@ -165,7 +165,7 @@ test("tabular file relative to the config, gaussian inputs, and data errors nami
 
 test("the network example configs (data/experiments/network) parse, and run scaled down as a site profile would", async () => {
   const { readFileSync } = await import("node:fs");
-  const { parseExperiment } = await import("../../lib/run/config.ts");
+  const { parseExperiment } = await import("../../lib/config/schema.ts");
   const examples = new URL("../../data/experiments/network/", import.meta.url);
   const files = readdirSync(examples).filter((f) => f.endsWith(".json")).sort();
   assert.deepEqual(files, ["regimes-mnist-serial.json", "regimes-mnist.json"]);

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LiveSink, readSnapshot, type LiveSnapshot } from "../../lib/run/live.ts";
+import { LiveSink, readSnapshot, type LiveSnapshot } from "../../lib/live/sink.ts";
 import { runExperiment } from "../../lib/run/runner.ts";
-import { parseExperiment } from "../../lib/run/config.ts";
+import { parseExperiment } from "../../lib/config/schema.ts";
 
 type Row = Record<string, unknown>;
 interface LiveModule {

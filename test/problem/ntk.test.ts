@@ -6,7 +6,7 @@ import { Rng } from "../../lib/random/rng.ts";
 import { eigh } from "../../lib/linalg/eigh.ts";
 import { analyticNtk, empiricalNtk, relativeFrobenius, topEigenvalue } from "../../lib/problem/ntk.ts";
 import { networkProblem, spectrumSummary, summaryIndices } from "../../lib/problem/ntkProblem.ts";
-import { forward, initNetwork, type Regression } from "../../lib/regimes/networkModel.ts";
+import { forward, initNetwork, type Regression } from "../../lib/model/network.ts";
 import { jacobianNtkTf } from "../../lib/regimes/networkTf.ts";
 import { selectBackend } from "../../lib/tf/backend.ts";
 

@@ -8,7 +8,7 @@ import type { Schedule } from "../../lib/types.ts";
 import { eigh } from "../../lib/linalg/eigh.ts";
 import { empiricalNtk } from "../../lib/problem/ntk.ts";
 import { networkProblem } from "../../lib/problem/ntkProblem.ts";
-import { forward, halfMse, initNetwork, type Regression } from "../../lib/regimes/networkModel.ts";
+import { forward, halfMse, initNetwork, type Regression } from "../../lib/model/network.ts";
 import { NetworkTrainer, batchSequence, network, prepareNetwork, type NetworkOptions } from "../../lib/regimes/network.ts";
 import { forwardTf, networkTf, trainTfParams } from "../../lib/regimes/networkTf.ts";
 import { selectBackend } from "../../lib/tf/backend.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../lib/random/rng.ts";
 import { constantSchedule } from "../../lib/schedule/constant.ts";
 import { networkProblem } from "../../lib/problem/ntkProblem.ts";
-import { initNetwork } from "../../lib/regimes/networkModel.ts";
+import { initNetwork } from "../../lib/model/network.ts";
 import { network, prepareNetwork } from "../../lib/regimes/network.ts";
 import { linearized } from "../../lib/regimes/linearized.ts";
 import { full } from "../../lib/regimes/full.ts";

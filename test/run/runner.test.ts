@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runExperiment } from "../../lib/run/runner.ts";
-import { parseExperiment, type ExperimentInput } from "../../lib/run/config.ts";
+import { parseExperiment, type ExperimentInput } from "../../lib/config/schema.ts";
 import { Store } from "../../lib/store/store.ts";
 import { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
 import { syntheticSpectrum } from "../../lib/problem/synthetic.ts";

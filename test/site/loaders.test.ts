@@ -16,8 +16,8 @@ import { currentProfile, PROFILES, storePath } from "../../loaders/profile.ts";
 import { loadDefinitions, mergePatch, selectDefinitions, type Definition } from "../../loaders/definitions.ts";
 import { ensureExperiments } from "../../loaders/ensure.ts";
 import { zip } from "../../loaders/zip.ts";
-import { expandRuns } from "../../lib/run/expand.ts";
-import { parseExperiment } from "../../lib/run/config.ts";
+import { expandRuns } from "../../lib/config/expand.ts";
+import { parseExperiment } from "../../lib/config/schema.ts";
 import { Store } from "../../lib/store/store.ts";
 
 const projectRoot = resolve(import.meta.dirname, "..", "..");

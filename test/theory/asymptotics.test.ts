@@ -9,7 +9,7 @@ import {
 } from "../../lib/theory/index.ts";
 import type { LawInputs } from "../../lib/theory/index.ts";
 import type { Spectrum } from "../../lib/types.ts";
-import { batchNoise } from "../../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../../lib/theory/batchNoise.ts";
 import { powerLawSpectrum, relErr, sdLosses } from "./helpers.ts";
 
 function lawInputs(sp: Spectrum, nu: number, kappa: number, alpha: number, beta: number, gamma: number, tau: number): LawInputs {

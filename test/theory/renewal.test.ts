@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { alphaCrit, renewalLoss, solveRenewal } from "../../lib/theory/index.ts";
-import { batchNoise } from "../../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../../lib/theory/batchNoise.ts";
 import { powerLawSpectrum, relErr, sdLosses } from "./helpers.ts";
 
 test("SD loss = renewal-equation loss, ≤ 1e-10 relative at every step, τ ∈ {−2,−1,0,1,2} × β ∈ {−0.5, 0, 0.9}", (t) => {

@@ -7,7 +7,7 @@ import {
   alphaCrit, alphaCritCurve, alphaCritHighMomentum, alphaCritInfo, alphaCritSmall, alphaForUTilde, deterministicEdge, lambdaC,
   uTildeAtOneOf, verdictOf,
 } from "../../lib/theory/index.ts";
-import { batchNoise } from "../../lib/regimes/batchNoise.ts";
+import { batchNoise } from "../../lib/theory/batchNoise.ts";
 import { logSpectralRadius, powerLawSpectrum, relErr, sdLosses, sdOperator } from "./helpers.ts";
 
 test("α_crit brackets the SD iteration: converges at 0.98·α_crit, diverges at 1.02·α_crit", (t) => {

@@ -29,9 +29,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { PlannedRun, RunnerEvent, SkippedRun } from "./runner.ts";
-import type { RunSpec } from "./expand.ts";
-import { LiveCurve, decimate } from "./liveCurve.ts";
+import type { PlannedRun, RunnerEvent, SkippedRun } from "../run/runner.ts";
+import type { RunSpec } from "../config/expand.ts";
+import { LiveCurve, decimate } from "./curve.ts";
 
 export const LIVE_FORMAT = "powerlaw-sgd-live/1";
 export const LIVE_FILE = "runs.json";

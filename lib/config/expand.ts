@@ -7,7 +7,7 @@
  * replicates (innermost), full once. Regimes come in the order the config lists them.
  */
 import type { ScheduleSpec } from "../schedule/index.ts";
-import type { Experiment, RecordConfig } from "./config.ts";
+import type { Experiment, RecordConfig } from "./schema.ts";
 
 export type RegimeName = "sd" | "full" | "linearized" | "nn";
 export type NnEngine = "gram" | "tfjs";

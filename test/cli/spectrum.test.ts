@@ -1,4 +1,4 @@
-// The network commands end to end (in-process, through lib/cli.ts): compare writes all four regimes under one
+// The network commands end to end (in-process, through lib/cli/main.ts): compare writes all four regimes under one
 // experiment with one problem row (the network's), through the runner's worker pool, resumes, and
 // nn/spectrum/bad input behave.
 import { test, before, after } from "node:test";
@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../lib/cli.ts";
+import { main } from "../../lib/cli/main.ts";
 import { Store } from "../../lib/store/store.ts";
 
 let dir = "";

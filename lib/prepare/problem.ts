@@ -3,7 +3,7 @@
  * Files are checked here, before anything is written: a missing or malformed .npy, a non-square or
  * non-symmetric kernel, a residual of the wrong length, NaN/Inf in either become ConfigIssues (exit 2).
  * Dense problems are copied once into SharedArrayBuffers so that every worker reads the same memory.
- * Dataset problems (a network on a data set) are built by lib/run/datasetProblem.ts; prepareProblem is the
+ * Dataset problems (a network on a data set) are built by lib/prepare/dataset.ts; prepareProblem is the
  * asynchronous entry point for every kind.
  */
 import { readFileSync } from "node:fs";
@@ -13,11 +13,11 @@ import { syntheticDense, syntheticSpectrum } from "../problem/synthetic.ts";
 import { kernelProblem } from "../problem/kernelProblem.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import { parseNpy, NpyError, type NpyArray } from "../io/npy.ts";
-import type { ConfigIssue, ProblemConfig } from "./config.ts";
-import { digest, hashOf } from "./hash.ts";
+import type { ConfigIssue, ProblemConfig } from "../config/schema.ts";
+import { digest, hashOf } from "../config/hash.ts";
 
-import { InputError } from "./inputError.ts";
-import { loadDatasetProblem, type NetworkPart } from "./datasetProblem.ts";
+import { InputError } from "../config/inputError.ts";
+import { loadDatasetProblem, type NetworkPart } from "./dataset.ts";
 
 export { InputError };
 

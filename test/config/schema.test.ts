@@ -1,7 +1,7 @@
 // One test per class of bad input: each asserts the message names the field (and shows the value).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseExperiment, formatIssue, experimentJsonSchema, type ExperimentInput } from "../../lib/run/config.ts";
+import { parseExperiment, formatIssue, experimentJsonSchema, type ExperimentInput } from "../../lib/config/schema.ts";
 
 const good: ExperimentInput = {
   experiment: "t",

@@ -1,18 +1,18 @@
 /**
- * `powerlaw-sgd spectrum` (registered by lib/cli.ts): the NTK spectrum of a data set — ν, κ (mean ± std over
+ * `powerlaw-sgd spectrum` (registered by lib/cli/main.ts): the NTK spectrum of a data set — ν, κ (mean ± std over
  * sub-windows), ζ = κ/ν, λ_k and C_k summaries — as JSON (or a table). The problem is the runner's dataset
- * problem (lib/run/datasetProblem.ts), so with --db it is stored (problems, spectra) and cached under the same
+ * problem (lib/prepare/dataset.ts), so with --db it is stored (problems, spectra) and cached under the same
  * id a `run` config or `compare` with the same data set, N, H and seeds gives it.
  *
- * compare and nn are not here: their flags become an experiment config (lib/regimes/networkCommands.ts) that
- * the runner runs like any other (lib/cli.ts).
+ * compare and nn are not here: their flags become an experiment config (lib/cli/networkFlags.ts) that
+ * the runner runs like any other (lib/cli/main.ts).
  */
-import { parseArgs, formatHelp } from "../run/args.ts";
-import { flagLabel } from "../run/flags.ts";
-import { NETWORK_COMMANDS, datasetProblemFromFlags, type NetworkCommand } from "./networkCommands.ts";
-import { formatIssue, parseExperiment, type DatasetProblemConfig } from "../run/config.ts";
-import { InputError } from "../run/inputError.ts";
-import { loadDatasetProblem, problemCacheDir } from "../run/datasetProblem.ts";
+import { parseArgs, formatHelp } from "./args.ts";
+import { flagLabel } from "./flags.ts";
+import { NETWORK_COMMANDS, datasetProblemFromFlags, type NetworkCommand } from "./networkFlags.ts";
+import { formatIssue, parseExperiment, type DatasetProblemConfig } from "../config/schema.ts";
+import { InputError } from "../config/inputError.ts";
+import { loadDatasetProblem, problemCacheDir } from "../prepare/dataset.ts";
 import { Store } from "../store/store.ts";
 import { toTable } from "../store/format.ts";
 
@@ -31,7 +31,7 @@ function inputErrors(io: CommandIo, messages: string[]): number {
   return NETWORK_EXIT.input;
 }
 
-/** Entry point for lib/cli.ts: runs `spectrum` and returns the exit code. */
+/** Entry point for lib/cli/main.ts: runs `spectrum` and returns the exit code. */
 export async function runNetworkCommand(command: "spectrum", argv: readonly string[], io: CommandIo): Promise<number> {
   const spec = NETWORK_COMMANDS[command];
   const a = parseArgs(argv, spec.flags);

@@ -2,11 +2,11 @@
  * Flags, help texts and usage of the network commands (compare, nn, spectrum), and their translation into an
  * experiment config (problem.kind 'dataset', regimes sd/full/linearized/nn), kept apart from the engine so that
  * the CLI can list and validate them without loading it. compare and nn then run through the runner like
- * `run CONFIG.json` (lib/cli.ts); spectrum is implemented in lib/regimes/networkCli.ts.
+ * `run CONFIG.json` (lib/cli/main.ts); spectrum is implemented in lib/cli/spectrum.ts.
  */
-import type { OptionSpec } from "../run/args.ts";
-import type { ConfigIssue } from "../run/config.ts";
-import { SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, flagsToExperiment } from "../run/flags.ts";
+import type { OptionSpec } from "./args.ts";
+import type { ConfigIssue } from "../config/schema.ts";
+import { SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, flagsToExperiment } from "./flags.ts";
 
 const DATA_FLAGS: OptionSpec[] = [
   { name: "dataset", kind: "choice", choices: ["mnist", "cifar10", "tabular", "diamonds", "gaussian"], default: "mnist", help: "data set: mnist (shipped), cifar10 (binary batches in --data_root), tabular (--data_file, --target), diamonds (shipped example), gaussian (synthetic inputs x ~ N(0, I_d), random ReLU teacher as target)" },

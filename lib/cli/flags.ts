@@ -4,7 +4,7 @@
  * paths in error messages are mapped back to the flag that set them.
  */
 import type { OptionSpec } from "./args.ts";
-import type { ConfigIssue, ExperimentInput } from "./config.ts";
+import type { ConfigIssue, ExperimentInput } from "../config/schema.ts";
 
 export const PROBLEM_FLAGS: OptionSpec[] = [
   { name: "dataset", kind: "choice", choices: ["synthetic"], default: "synthetic", help: "problem source (datasets such as mnist arrive with the network regime; use --kernel/--residual for your own)" },

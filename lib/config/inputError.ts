@@ -1,4 +1,4 @@
-import type { ConfigIssue } from "./config.ts";
+import type { ConfigIssue } from "./schema.ts";
 
 /** Bad input found after the schema (files, batch sizes against the files' N): exit 2, nothing written. */
 export class InputError extends Error {

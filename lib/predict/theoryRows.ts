@@ -11,9 +11,9 @@ import {
   negativeMomentumConditions, type PowerLaw, type Phase,
 } from "../theory/index.ts";
 import { fitNu, fitKappa } from "../problem/fits.ts";
-import { batchNoise } from "../regimes/batchNoise.ts";
-import type { Experiment } from "./config.ts";
-import { expandSettings } from "./expand.ts";
+import { batchNoise } from "../theory/batchNoise.ts";
+import type { Experiment } from "../config/schema.ts";
+import { expandSettings } from "../config/expand.ts";
 
 export interface TheoryProblem {
   readonly spectrum: Spectrum;

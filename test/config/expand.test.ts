@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { aggregate, expandRuns, expandSettings, shardRuns } from "../../lib/run/expand.ts";
-import { parseExperiment, type ExperimentInput } from "../../lib/run/config.ts";
-import { canonicalJson, hashOf } from "../../lib/run/hash.ts";
+import { aggregate, expandRuns, expandSettings, shardRuns } from "../../lib/config/expand.ts";
+import { parseExperiment, type ExperimentInput } from "../../lib/config/schema.ts";
+import { canonicalJson, hashOf } from "../../lib/config/hash.ts";
 import { CurveBatcher, logSteps, recordedSteps, stepFilter } from "../../lib/run/record.ts";
 
 function parse(input: ExperimentInput) {

@@ -28,12 +28,12 @@ import { DataError, loadDataset, type Dataset, type DatasetSpec } from "../data/
 import { cifar10TrainingFiles } from "../data/cifar10.ts";
 import { GAUSSIAN_DEFAULT_DIM } from "../data/gaussian.ts";
 import { networkProblem, spectrumSummary, type SpectrumSummary } from "../problem/ntkProblem.ts";
-import { augmentedGram, initNetwork, networkInitSeed, preActivations, type NetworkParams } from "../regimes/networkModel.ts";
+import { augmentedGram, initNetwork, networkInitSeed, preActivations, type NetworkParams } from "../model/network.ts";
 import { encodeNpy, parseNpy } from "../io/npy.ts";
-import type { ConfigIssue, DatasetProblemConfig } from "./config.ts";
-import { InputError } from "./inputError.ts";
+import type { ConfigIssue, DatasetProblemConfig } from "../config/schema.ts";
+import { InputError } from "../config/inputError.ts";
 import { codeVersion } from "./codeVersion.ts";
-import { digest, hashOf } from "./hash.ts";
+import { digest, hashOf } from "../config/hash.ts";
 
 /** The network of a dataset problem as the nn runs need it (arrays shared with the workers). */
 export interface NetworkPart {

@@ -7,17 +7,17 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseArgs, formatHelp, type OptionSpec, type ParsedArgs } from "./run/args.ts";
-import { PROBLEM_FLAGS, SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, REGIME_FLAGS, flagLabel, flagsToExperiment, parseShard } from "./run/flags.ts";
-import { parseExperiment, formatIssue, experimentJsonSchema, type ConfigIssue, type Experiment } from "./run/config.ts";
-import { InputError } from "./run/inputError.ts";
-import { expandRuns, shardRuns } from "./run/expand.ts";
-import { recordLabel } from "./run/record.ts";
-import { toTable } from "./store/format.ts";
-import { schemaMarkdown, TABLES } from "./store/schema.ts";
-import type { RunSummary } from "./run/runner.ts";
-import type { TheoryRow } from "./run/theory.ts";
-import { NETWORK_COMMANDS, networkFlagsToExperiment } from "./regimes/networkCommands.ts";
+import { parseArgs, formatHelp, type OptionSpec, type ParsedArgs } from "./args.ts";
+import { PROBLEM_FLAGS, SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, REGIME_FLAGS, flagLabel, flagsToExperiment, parseShard } from "./flags.ts";
+import { parseExperiment, formatIssue, experimentJsonSchema, type ConfigIssue, type Experiment } from "../config/schema.ts";
+import { InputError } from "../config/inputError.ts";
+import { expandRuns, shardRuns } from "../config/expand.ts";
+import { recordLabel } from "../run/record.ts";
+import { toTable } from "../store/format.ts";
+import { schemaMarkdown, TABLES } from "../store/schema.ts";
+import type { RunSummary } from "../run/runner.ts";
+import type { TheoryRow } from "../predict/theoryRows.ts";
+import { NETWORK_COMMANDS, networkFlagsToExperiment } from "./networkFlags.ts";
 // The heavy modules (DuckDB, RxJS, apache-arrow, the engine) are imported by the commands that use them,
 // so that `--help`, bad input and `theory` start fast.
 
@@ -176,10 +176,10 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
     // check the problem (files, batch sizes) without building a dense form (dataset problems: the data only)
     let N: number;
     if (e.problem.kind === "dataset") {
-      const { checkDataset } = await import("./run/datasetProblem.ts");
+      const { checkDataset } = await import("../prepare/dataset.ts");
       N = (await checkDataset(e.problem, baseDir)).N;
     } else {
-      const { loadProblem } = await import("./run/problem.ts");
+      const { loadProblem } = await import("../prepare/problem.ts");
       N = loadProblem(e.problem, { baseDir, dense: false, seed: e.seed }).N;
     }
     const p = { N };
@@ -188,8 +188,8 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
     dryRun(io, e, shard.value);
     return EXIT.ok;
   }
-  const { runExperiment, defaultConcurrency } = await import("./run/runner.ts");
-  const { liveSinkFor } = await import("./run/live.ts");
+  const { runExperiment, defaultConcurrency } = await import("../run/runner.ts");
+  const { liveSinkFor } = await import("../live/sink.ts");
   const live = liveSinkFor(v.live as string | undefined);
   let summary: RunSummary;
   try {
@@ -240,8 +240,8 @@ async function regimeCommand(io: Io, command: "sd" | "full" | "linearized" | "th
 
 async function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): Promise<number> {
   if (e.sweep.schedule.kind !== "constant") throw new UsageError([`theory: the generating-function predictions assume a constant schedule, got --sched ${e.sweep.schedule.kind}`]);
-  const { loadProblem } = await import("./run/problem.ts");
-  const { theoryProblem, theoryRows } = await import("./run/theory.ts");
+  const { loadProblem } = await import("../prepare/problem.ts");
+  const { theoryProblem, theoryRows } = await import("../predict/theoryRows.ts");
   const p = loadProblem(e.problem, { baseDir: process.cwd(), dense: false, seed: e.seed });
   const over = e.sweep.batch_size.filter((b) => b > p.N);
   if (over.length) throw new InputError(e.sweep.batch_size.map((b, i) => ({ b, i })).filter(({ b }) => b > p.N).map(({ b, i }) => ({ path: `sweep.batch_size[${i}]`, message: `batch size larger than N = ${p.N}`, value: b, allowed: `an integer in 1..${p.N}` })));
@@ -298,8 +298,8 @@ async function queryCommand(io: Io, argv: readonly string[]): Promise<number> {
     io.out(formatHelp(spec.usage, spec.description, spec.flags) + "\n");
     return EXIT.ok;
   }
-  const { Store } = await import("./store/store.ts");
-  const { runQuery, toCsv, toJson } = await import("./store/format.ts");
+  const { Store } = await import("../store/store.ts");
+  const { runQuery, toCsv, toJson } = await import("../store/format.ts");
   const store = await Store.open(a.values.db as string, { readOnly: true });
   try {
     let result;
@@ -327,8 +327,8 @@ async function exportCommand(io: Io, argv: readonly string[]): Promise<number> {
   const tables = a.values.tables as string[];
   const unknown = tables.filter((t) => !EXPORT_TABLES.includes(t));
   if (unknown.length) throw new UsageError(unknown.map((t) => `--tables: unknown table ${JSON.stringify(t)} (allowed: ${EXPORT_TABLES.join(", ")})`));
-  const { Store } = await import("./store/store.ts");
-  const { exportArrow, exportParquet } = await import("./store/export.ts");
+  const { Store } = await import("../store/store.ts");
+  const { exportArrow, exportParquet } = await import("../store/export.ts");
   const store = await Store.open(a.values.db as string, { readOnly: true });
   try {
     const out = a.values.out as string;
@@ -397,7 +397,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       case "nn":
         return await regimeCommand(io, command, rest, signals);
       case "spectrum":
-        return await (await import("./regimes/networkCli.ts")).runNetworkCommand(command, rest, io);
+        return await (await import("./spectrum.ts")).runNetworkCommand(command, rest, io);
     }
     return EXIT.input;
   } catch (e) {
