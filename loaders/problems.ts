@@ -6,7 +6,7 @@
 import { fitKappa, fitNu, type PowerLawFit } from "../lib/problem/fits.ts";
 import { phase as phaseOf, type Phase } from "../lib/theory/index.ts";
 import type { Spectrum } from "../lib/types.ts";
-import { logSpacedSteps } from "./logSpaced.ts";
+import { logSpacedSteps } from "../lib/display/logSpaced.ts";
 import { sqlList, type StoreReader } from "./site.ts";
 
 export interface FitSummary {

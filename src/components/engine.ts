@@ -12,4 +12,4 @@ export { alphaCritCurve, alphaCritInfo, alphaCritHighMomentum, alphaCritSmall, l
 export {
   phase, syntheticPowerLaw, signalPhaseLoss, noisePhaseLoss, transitionTime, finiteNTime, optimalUTildeSignal, optimalUTildeNoise,
 } from "../../lib/theory/asymptotics.ts";
-export { keepLogSpaced, logSpacedSteps } from "../../loaders/logSpaced.ts";
+export { keepLogSpaced, logSpacedSteps } from "../../lib/display/logSpaced.ts";

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { tableFromIPC } from "apache-arrow";
 import { arrowTable, bool, float64, int32, toIPC, utf8 } from "../../loaders/arrow.ts";
-import { keepLogSpaced, logSpacedSteps } from "../../loaders/logSpaced.ts";
+import { keepLogSpaced, logSpacedSteps } from "../../lib/display/logSpaced.ts";
 import { currentProfile, PROFILES, storePath } from "../../loaders/profile.ts";
 import { loadDefinitions, mergePatch, selectDefinitions, type Definition } from "../../loaders/definitions.ts";
 import { ensureExperiments } from "../../loaders/ensure.ts";
