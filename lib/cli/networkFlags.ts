@@ -5,16 +5,18 @@
  * `run CONFIG.json` (lib/cli/main.ts); spectrum is implemented in lib/cli/spectrum.ts.
  */
 import type { OptionSpec } from "./args.ts";
+import { CATEGORICAL_POLICIES, DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
+import { NN_ENGINES, TF_BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
 import type { ConfigIssue } from "../config/schema.ts";
 import { SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, flagsToExperiment } from "./flags.ts";
 
 const DATA_FLAGS: OptionSpec[] = [
-  { name: "dataset", kind: "choice", choices: ["mnist", "cifar10", "tabular", "diamonds", "gaussian"], default: "mnist", help: "data set: mnist (shipped), cifar10 (binary batches in --data_root), tabular (--data_file, --target), diamonds (shipped example), gaussian (synthetic inputs x ~ N(0, I_d), random ReLU teacher as target)" },
+  { name: "dataset", kind: "choice", choices: [...DATASETS], default: "mnist", help: "data set: mnist (shipped), cifar10 (binary batches in --data_root), tabular (--data_file, --target), diamonds (shipped example), gaussian (synthetic inputs x ~ N(0, I_d), random ReLU teacher as target)" },
   { name: "N", kind: "int", default: 1000, help: "training points (a stratified subset for mnist/cifar10, a random one for tabular)" },
   { name: "data_root", kind: "string", metavar: "DIR", default: "./data", help: "cifar10: folder with data_batch_*.bin (or its cifar-10-batches-bin subfolder)" },
   { name: "data_file", kind: "string", metavar: "FILE", help: "tabular: a .csv or .parquet file" },
   { name: "target", kind: "string", metavar: "COLUMN", help: "tabular: the target column" },
-  { name: "categorical", kind: "choice", choices: ["onehot", "error"], default: "onehot", help: "tabular, diamonds: text columns one-hot encoded, or rejected" },
+  { name: "categorical", kind: "choice", choices: [...CATEGORICAL_POLICIES], default: "onehot", help: "tabular, diamonds: text columns one-hot encoded, or rejected" },
   { name: "drop", kind: "strings", metavar: "COLUMN", help: "tabular: columns to leave out" },
   { name: "input_dim", kind: "int", default: 16, help: "gaussian: input dimension d" },
   { name: "data_seed", kind: "int", default: 42, help: "seed of the subset of N points (and of the gaussian inputs)" },
@@ -26,8 +28,8 @@ const NET_FLAGS: OptionSpec[] = [
 
 const NN_FLAGS: OptionSpec[] = [
   { name: "lr_scale", kind: "choice", choices: ["apply", "none"], default: "apply", help: "multiply the network's lr by N/λ_max(K_emp) so α means what it means in the kernel regimes (none = the reference's compare script)" },
-  { name: "nn_engine", kind: "choice", choices: ["gram", "tfjs"], default: "gram", help: "gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, autodiff, a forward pass a step)" },
-  { name: "backend", kind: "choice", choices: ["auto", "tensorflow", "wasm", "cpu"], default: "auto", help: "TensorFlow.js backend for --nn_engine tfjs (auto: tfjs-node if it loads, else wasm, else cpu)" },
+  { name: "nn_engine", kind: "choice", choices: [...NN_ENGINES], default: "gram", help: "gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, autodiff, a forward pass a step)" },
+  { name: "backend", kind: "choice", choices: [...TF_BACKEND_CHOICES], default: "auto", help: "TensorFlow.js backend for --nn_engine tfjs (auto: tfjs-node if it loads, else wasm, else cpu)" },
 ];
 
 const SEED_HELP = "seed of the initial network (generator 2⁵² + seed) and of the batches (replicate r: seed·2²¹ + r)";
@@ -57,7 +59,7 @@ const NN_COMMAND_FLAGS: OptionSpec[] = [
 
 const SPECTRUM_FLAGS: OptionSpec[] = [
   ...DATA_FLAGS, ...NET_FLAGS,
-  { name: "ntk", kind: "choice", choices: ["empirical", "analytic"], default: "empirical", help: "empirical NTK of the initial network, or the infinite-width ReLU NTK" },
+  { name: "ntk", kind: "choice", choices: [...NTK_KINDS], default: "empirical", help: "empirical NTK of the initial network, or the infinite-width ReLU NTK" },
   { name: "seed", kind: "int", default: 0, help: "seed of the network's initialisation (empirical)" },
   { name: "format", kind: "choice", choices: ["json", "table"], default: "json", help: "output format" },
   { name: "db", kind: "string", metavar: "PATH", help: "also store the problem and its spectrum in this DuckDB file" },

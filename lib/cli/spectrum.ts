@@ -7,37 +7,24 @@
  * compare and nn are not here: their flags become an experiment config (lib/cli/networkFlags.ts) that
  * the runner runs like any other (lib/cli/main.ts).
  */
-import { parseArgs, formatHelp } from "./args.ts";
+import { parseArgs } from "./args.ts";
+import { helpText } from "./commands.ts";
+import { EXIT, reportProblems, type Io } from "./io.ts";
 import { flagLabel } from "./flags.ts";
-import { NETWORK_COMMANDS, datasetProblemFromFlags, type NetworkCommand } from "./networkFlags.ts";
+import { NETWORK_COMMANDS, datasetProblemFromFlags } from "./networkFlags.ts";
 import { formatIssue, parseExperiment, type DatasetProblemConfig } from "../config/schema.ts";
 import { InputError } from "../config/inputError.ts";
 import { loadDatasetProblem, problemCacheDir } from "../prepare/dataset.ts";
 import { Store } from "../store/store.ts";
 import { toTable } from "../store/format.ts";
 
-export interface CommandIo {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-export { NETWORK_COMMANDS, type NetworkCommand };
-
-export const NETWORK_EXIT = { ok: 0, failure: 1, input: 2, interrupted: 130 } as const;
-
-function inputErrors(io: CommandIo, messages: string[]): number {
-  io.err(`error: ${messages.length} problem${messages.length === 1 ? "" : "s"} with the input (nothing was run or written):\n`);
-  for (const m of messages) io.err(`  ${m}\n`);
-  return NETWORK_EXIT.input;
-}
-
-/** Entry point for lib/cli/main.ts: runs `spectrum` and returns the exit code. */
-export async function runNetworkCommand(command: "spectrum", argv: readonly string[], io: CommandIo): Promise<number> {
-  const spec = NETWORK_COMMANDS[command];
+/** `powerlaw-sgd spectrum …`: returns the exit code. */
+export async function spectrumCommand(argv: readonly string[], io: Io): Promise<number> {
+  const spec = NETWORK_COMMANDS.spectrum;
   const a = parseArgs(argv, spec.flags);
   if (a.help) {
-    io.out(formatHelp(spec.usage, spec.description, spec.flags) + "\n");
-    return NETWORK_EXIT.ok;
+    io.out(helpText(spec));
+    return EXIT.ok;
   }
   const v = a.values;
   const messages = [...a.errors];
@@ -48,14 +35,14 @@ export async function runNetworkCommand(command: "spectrum", argv: readonly stri
   const reported = new Set(issues.map((i) => i.path).filter((p) => p !== ""));
   const all = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter((i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)));
   messages.push(...all.map((i) => formatIssue(i, flagLabel(i.path))));
-  if (messages.length || !parsed.ok) return inputErrors(io, messages);
+  if (messages.length || !parsed.ok) return reportProblems(io, messages);
   const cfg = parsed.value.problem as DatasetProblemConfig;
   const db = v.db as string | undefined;
   let p;
   try {
     p = await loadDatasetProblem(cfg, { baseDir: process.cwd(), seed: cfg.seed ?? 0, dense: false, network: false, cacheDir: db !== undefined ? problemCacheDir(db) : null });
   } catch (e) {
-    if (e instanceof InputError) return inputErrors(io, e.issues.map((i) => formatIssue(i, flagLabel(i.path))));
+    if (e instanceof InputError) return reportProblems(io, e.issues.map((i) => formatIssue(i, flagLabel(i.path))));
     throw e;
   }
   const f = p.facts;
@@ -81,5 +68,5 @@ export async function runNetworkCommand(command: "spectrum", argv: readonly stri
   } else {
     io.out(JSON.stringify(out, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x), 2) + "\n");
   }
-  return NETWORK_EXIT.ok;
+  return EXIT.ok;
 }

@@ -11,7 +11,8 @@ import type { Experiment, RecordConfig } from "./schema.ts";
 
 export type RegimeName = "sd" | "full" | "linearized" | "nn";
 export type NnEngine = "gram" | "tfjs";
-export type TfBackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+export type { TfBackendChoice } from "../vocabulary/tfBackends.ts";
+import type { TfBackendChoice } from "../vocabulary/tfBackends.ts";
 
 /** One run: everything a worker needs besides the problem. */
 export interface RunSpec {

@@ -6,6 +6,8 @@
  * thrown: callers print every problem at once and exit 2 before writing anything.
  */
 import { z } from "zod";
+import { CATEGORICAL_POLICIES, DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
+import { NN_ENGINES, TF_BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
 
 /** A finite number (JSON has no NaN/Infinity; the CLI's parser may produce them and they are refused here). */
 const finite = () => z.number();
@@ -38,8 +40,7 @@ export const KernelProblemSchema = z.strictObject({
   normalize: z.enum(["reference", "none"]).default("reference"),
 });
 
-export const DATASETS = ["mnist", "cifar10", "tabular", "diamonds", "gaussian"] as const;
-export const NTK_KINDS = ["empirical", "analytic"] as const;
+export { DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
 
 /**
  * A two-layer ReLU network (THEORY §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial residual are
@@ -71,7 +72,7 @@ export const DatasetProblemSchema = z.strictObject({
   /** tabular: columns to leave out */
   drop: z.array(z.string().min(1)).optional(),
   /** tabular, diamonds: text columns one-hot encoded (default) or rejected */
-  categorical: z.enum(["onehot", "error"]).optional(),
+  categorical: z.enum(CATEGORICAL_POLICIES).optional(),
   /** gaussian: input dimension d (default 16) */
   input_dim: posInt().optional(),
 });
@@ -98,9 +99,9 @@ export const NnRegimeSchema = z.strictObject({
   /** multiply the network's learning rate by lr_scale = N/λ_max(K_emp), so that α means what it means in the kernel regimes (false: the reference's four-regime script) */
   lr_scale: z.boolean().default(true),
   /** gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, a forward pass a step) */
-  engine: z.enum(["gram", "tfjs"]).default("gram"),
+  engine: z.enum(NN_ENGINES).default("gram"),
   /** TensorFlow.js backend of engine 'tfjs' (auto: tfjs-node if it loads, else wasm, else cpu) */
-  backend: z.enum(["auto", "tensorflow", "wasm", "cpu"]).default("auto"),
+  backend: z.enum(TF_BACKEND_CHOICES).default("auto"),
 });
 export const RegimeSchema = z.discriminatedUnion("regime", [SdRegimeSchema, FullRegimeSchema, LinearizedRegimeSchema, NnRegimeSchema]);
 

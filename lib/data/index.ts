@@ -7,6 +7,7 @@
  *   {kind: 'gaussian', N, inputDim?, seed?}                     synthetic inputs, teacher-network target (lib/data/gaussian.ts)
  * Every loader returns a Dataset (lib/data/dataset.ts); problems are DataErrors naming the file.
  */
+import { DATASETS, type CategoricalPolicy } from "../vocabulary/datasets.ts";
 import { loadCifar10, type Cifar10Options } from "./cifar10.ts";
 import { DataError, type Dataset } from "./dataset.ts";
 import { loadGaussian, type GaussianOptions } from "./gaussian.ts";
@@ -19,10 +20,9 @@ export type DatasetSpec =
   | ({ readonly kind: "mnist" } & MnistOptions)
   | ({ readonly kind: "cifar10" } & Cifar10Options)
   | ({ readonly kind: "tabular" } & TabularOptions)
-  | { readonly kind: "diamonds"; readonly N?: number; readonly seed?: number; readonly categorical?: "onehot" | "error" }
+  | { readonly kind: "diamonds"; readonly N?: number; readonly seed?: number; readonly categorical?: CategoricalPolicy }
   | ({ readonly kind: "gaussian" } & GaussianOptions);
 
-export const DATASET_KINDS = ["mnist", "cifar10", "tabular", "diamonds", "gaussian"] as const;
 
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   switch (spec.kind) {
@@ -37,6 +37,6 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
     case "gaussian":
       return loadGaussian(spec);
     default:
-      throw new DataError(`unknown dataset kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected ${DATASET_KINDS.join(", ")})`);
+      throw new DataError(`unknown dataset kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected ${DATASETS.join(", ")})`);
   }
 }

@@ -13,6 +13,7 @@
  *    info.dropped.
  * The built-in example is the diamonds table of @observablehq/sample-datasets (53 940 rows, target price).
  */
+import type { CategoricalPolicy } from "../vocabulary/datasets.ts";
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve as resolvePath } from "node:path";
@@ -24,7 +25,7 @@ export interface TabularOptions {
   readonly target: string;
   readonly N?: number;
   readonly seed?: number;
-  readonly categorical?: "onehot" | "error";
+  readonly categorical?: CategoricalPolicy;
   readonly maxCategories?: number;
   /** columns to leave out (besides the target) */
   readonly drop?: readonly string[];
@@ -192,6 +193,6 @@ export function diamondsPath(): string {
 }
 
 /** The built-in tabular example: diamonds (carat, cut, color, clarity, depth, table, x, y, z → price). */
-export function loadDiamonds(options: { N?: number; seed?: number; categorical?: "onehot" | "error" } = {}): Promise<Dataset> {
+export function loadDiamonds(options: { N?: number; seed?: number; categorical?: CategoricalPolicy } = {}): Promise<Dataset> {
   return loadTabular({ path: diamondsPath(), target: "price", name: "diamonds", ...options });
 }

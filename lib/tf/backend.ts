@@ -12,10 +12,10 @@
  * All TensorFlow.js computation is float32: tfjs has no float64 tensors.
  */
 import * as tf from "@tensorflow/tfjs";
+import { TF_BACKEND_CHOICES as BACKEND_CHOICES, type TfBackendChoice as BackendChoice, type TfBackendName as BackendName } from "../vocabulary/tfBackends.ts";
 
-export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-export type BackendName = Exclude<BackendChoice, "auto">;
+export { TF_BACKEND_CHOICES as BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
+export type { TfBackendChoice as BackendChoice, TfBackendName as BackendName } from "../vocabulary/tfBackends.ts";
 
 /** Validates a `--backend` value; the error lists the allowed ones. */
 export function parseBackendChoice(value: string): BackendChoice {

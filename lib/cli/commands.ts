@@ -1,0 +1,125 @@
+/**
+ * Every command's name, one-line summary, usage, description and flags (light: nothing heavy is imported, so
+ * `--help` and bad input answer fast). The implementations live in one file per command family: sweep.ts (sd,
+ * full, linearized, compare, nn, run), theory.ts, results.ts (query, export, schema), spectrum.ts.
+ */
+import { formatHelp, parseArgs, type OptionSpec, type ParsedArgs } from "./args.ts";
+import { UsageError } from "./io.ts";
+import { PROBLEM_FLAGS, SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, REGIME_FLAGS } from "./flags.ts";
+import { NETWORK_COMMANDS } from "./networkFlags.ts";
+import { TABLES } from "../store/schema.ts";
+
+export const DEFAULT_DB = "data/results.duckdb";
+export const EXPORT_TABLES = TABLES.filter((t) => t.name !== "meta").map((t) => t.name);
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  description: string;
+  flags: OptionSpec[];
+}
+
+const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) => ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name));
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  sd: {
+    summary: "spectral-diagonal SD(τ) dynamics (train_spectral_diagonal.py)",
+    usage: "powerlaw-sgd sd [--tau T ...] [--lr A ...] [--momentum B ...] [--batch_size b ...] [options]",
+    description: "Runs the SD(τ) dynamics (O(N) a step) for every setting of the sweep and stores the loss curves.",
+    flags: [...REGIME_FLAGS.sd, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
+  },
+  full: {
+    summary: "full second-moment dynamics averaged over batches (train_full.py)",
+    usage: "powerlaw-sgd full [--lr A ...] [--momentum B ...] [--batch_size b ...] [options]",
+    description: "Runs the exact batch-averaged second-moment dynamics (two N³ products a step) for every setting.",
+    flags: [...REGIME_FLAGS.full, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
+  },
+  linearized: {
+    summary: "linearized (kernel) SGD / Adam, R replicates (train_linearized.py)",
+    usage: "powerlaw-sgd linearized [--runs R] [--optimizer sgd|adam] [--lr A ...] [options]",
+    description: "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).",
+    flags: [...REGIME_FLAGS.linearized, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
+  },
+  run: {
+    summary: "run a whole experiment from a JSON config",
+    usage: "powerlaw-sgd run CONFIG.json [--db PATH] [--concurrency N] [--shard i/n] [--dry_run] [--quiet]",
+    description: "Runs every regime and setting of an experiment config (JSON Schema: `powerlaw-sgd schema`). Kernel and residual\npaths are relative to the config file. Rerunning resumes: finished runs are skipped.",
+    flags: RUN_FLAGS,
+  },
+  query: {
+    summary: "run read-only SQL on the results",
+    usage: 'powerlaw-sgd query "SQL" [--db PATH] [--format json|csv|table]',
+    description: "Runs SQL on the results file, opened read-only. json: one array of row objects (numbers as JSON numbers,\nNaN/Infinity as null, timestamps as ISO strings).",
+    flags: [
+      STORE_FLAGS[0],
+      { name: "format", kind: "choice", choices: ["json", "csv", "table"], default: "table", help: "output format" },
+    ],
+  },
+  export: {
+    summary: "write every table as Parquet or Arrow IPC",
+    usage: "powerlaw-sgd export [--format parquet|arrow] [--out DIR] [--tables T ...] [--db PATH]",
+    description: "Writes one file per table (experiments, problems, spectra, runs, curves, modes) to DIR.",
+    flags: [
+      STORE_FLAGS[0],
+      { name: "format", kind: "choice", choices: ["parquet", "arrow"], default: "parquet", help: "file format (arrow = Arrow IPC file, .arrow)" },
+      { name: "out", kind: "string", metavar: "DIR", default: "data/export", help: "output folder" },
+      { name: "tables", kind: "strings", metavar: "TABLE", default: EXPORT_TABLES, help: "tables to export" },
+    ],
+  },
+  theory: {
+    summary: "generating-function predictions for each setting (no runs)",
+    usage: "powerlaw-sgd theory [problem and sweep flags] [--tau T ...] [--format json|table]",
+    description: "For every setting: Ũ(1) (U1), Ṽ(1) (V1), the convergence verdict, α_crit at that β, b, τ, λ_c, the phase from (ν, ζ),\nthe predicted asymptotic loss law L_t ≈ constant·t^(−exponent), the optimal Ũ(1) and α, and both negative-momentum\nconditions. Kernel problems use ν, κ fitted from the spectrum. json: one array, one object per setting.",
+    flags: [
+      ...REGIME_FLAGS.sd, ...PROBLEM_FLAGS, ...SWEEP_FLAGS,
+      { name: "seed", kind: "int", default: 0, help: "seed (synthetic eigenvectors; irrelevant to the theory)" },
+      { name: "format", kind: "choice", choices: ["json", "table"], default: "json", help: "output format" },
+    ],
+  },
+  schema: {
+    summary: "print the config's JSON Schema or the SQL schema",
+    usage: "powerlaw-sgd schema [--format json|sql] [--out FILE]",
+    description: "json: the experiment config's JSON Schema (draft 2020-12); sql: the results tables as Markdown.",
+    flags: [
+      { name: "format", kind: "choice", choices: ["json", "sql"], default: "json", help: "which schema" },
+      { name: "out", kind: "string", metavar: "FILE", help: "write to a file instead of stdout" },
+    ],
+  },
+  ...NETWORK_COMMANDS,
+};
+
+export function topHelp(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    "usage: powerlaw-sgd <command> [options]   (powerlaw-sgd <command> --help for its options)",
+    "",
+    "Mini-batch SGD with momentum on power-law problems: four regimes, generating-function theory, a DuckDB store.",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(w)}${c.summary}`),
+    "",
+    `Results go to ${DEFAULT_DB} unless --db says otherwise. Exit codes: 0 ok, 2 bad input, 1 failure, 130/143 interrupted.`,
+  ].join("\n");
+}
+
+/** The command's --help text. */
+export function helpText(spec: CommandSpec): string {
+  return formatHelp(spec.usage, spec.description, spec.flags) + "\n";
+}
+
+/**
+ * Parses a command's arguments; a wrong number of positionals (and, unless `keepValueErrors`, any flag problem)
+ * is a UsageError. Commands that validate a config keep value errors to report them with the config's problems.
+ */
+export function parseOrUsage(argv: readonly string[], flags: OptionSpec[], maxPositionals: number,
+  positionalName?: string, keepValueErrors = false): ParsedArgs {
+  const a = parseArgs(argv, flags);
+  const problems = keepValueErrors ? [] : [...a.errors];
+  if (!a.help) {
+    const extra = a.positionals.length - maxPositionals;
+    if (extra > 0) problems.push(`unexpected argument${extra > 1 ? "s" : ""}: ${a.positionals.slice(maxPositionals).join(" ")}`);
+    if (positionalName && a.positionals.length === 0) problems.push(`missing ${positionalName}`);
+  }
+  if (problems.length > 0) throw new UsageError(problems);
+  return a;
+}
