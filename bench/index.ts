@@ -11,7 +11,9 @@ const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
-console.log(`powerlaw-sgd benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} ×${os.cpus().length}, ${new Date().toISOString()}`);
+console.log(
+  `powerlaw-sgd benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} ×${os.cpus().length}, ${new Date().toISOString()}`,
+);
 for (const file of files) {
   console.log(`\n## ${file.replace(".bench.ts", "")}`);
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { run: () => Promise<void> };

@@ -2,7 +2,18 @@
  * Arrow IPC output for Framework data loaders: a loader writes one Arrow IPC *stream* to stdout; pages
  * read it with FileAttachment("….arrow").arrow() or SQL front matter (DuckDB-Wasm's insertArrowFromIPCStream).
  */
-import { Bool, Float64, Int32, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from "apache-arrow";
+import {
+  Bool,
+  Float64,
+  Int32,
+  Int64,
+  Table,
+  Utf8,
+  makeVector,
+  tableToIPC,
+  vectorFromArray,
+  type Vector,
+} from "apache-arrow";
 
 /** A column: typed values; null (or undefined) entries become Arrow nulls. */
 export type Column =
@@ -22,18 +33,26 @@ const hasNull = (values: ArrayLike<unknown>): boolean => {
   return false;
 };
 
-const nullable = <T>(values: ArrayLike<T | null | undefined>): (T | null)[] => Array.from(values, (v) => (v === undefined ? null : v));
+const nullable = <T>(values: ArrayLike<T | null | undefined>): (T | null)[] =>
+  Array.from(values, (v) => (v === undefined ? null : v));
 
 function toVector(column: Column): Vector {
   switch (column.type) {
     case "utf8":
       return vectorFromArray(nullable(column.values), new Utf8());
     case "float64":
-      return hasNull(column.values) ? vectorFromArray(nullable(column.values), new Float64()) : makeVector(Float64Array.from(column.values as ArrayLike<number>));
+      return hasNull(column.values)
+        ? vectorFromArray(nullable(column.values), new Float64())
+        : makeVector(Float64Array.from(column.values as ArrayLike<number>));
     case "int32":
-      return hasNull(column.values) ? vectorFromArray(nullable(column.values), new Int32()) : makeVector(Int32Array.from(column.values as ArrayLike<number>));
+      return hasNull(column.values)
+        ? vectorFromArray(nullable(column.values), new Int32())
+        : makeVector(Int32Array.from(column.values as ArrayLike<number>));
     case "int64":
-      return vectorFromArray(Array.from(column.values, (v) => (v === null || v === undefined ? null : BigInt(v))), new Int64());
+      return vectorFromArray(
+        Array.from(column.values, (v) => (v === null || v === undefined ? null : BigInt(v))),
+        new Int64(),
+      );
     case "bool":
       return vectorFromArray(nullable(column.values), new Bool());
   }
@@ -45,7 +64,8 @@ export function arrowTable(columns: Record<string, Column>, metadata: Record<str
   const table = new Table(vectors);
   const lengths = new Set(Object.values(vectors).map((v) => v.length));
   if (lengths.size > 1) throw new RangeError(`columns have different lengths: ${[...lengths].join(", ")}`);
-  for (const [k, v] of Object.entries(metadata)) table.schema.metadata.set(k, typeof v === "string" ? v : JSON.stringify(v));
+  for (const [k, v] of Object.entries(metadata))
+    table.schema.metadata.set(k, typeof v === "string" ? v : JSON.stringify(v));
   return table;
 }
 

@@ -27,15 +27,25 @@ export async function budgetMembers(ctx: SiteContext): Promise<Record<string, Ui
     WHERE c.step::DOUBLE * r.batch_size <= r.max_budget
     ORDER BY r.experiment, r.batch_size, r.lr, r.momentum, c.step`);
   const curves = arrowTable({
-    experiment: utf8(c.experiment as string[]), regime: utf8(c.regime as string[]), tau: float64(c.tau as (number | null)[]),
-    batch_size: int32(c.batch_size as number[]), lr: float64(c.lr as number[]), momentum: float64(c.momentum as number[]),
-    alpha_eff: float64(c.alpha_eff as number[]), step: int32(c.step as number[]), budget: float64(c.budget as number[]),
-    loss: float64(c.loss as number[]), rel: float64(c.rel as number[]), status: utf8(c.status as string[]),
+    experiment: utf8(c.experiment as string[]),
+    regime: utf8(c.regime as string[]),
+    tau: float64(c.tau as (number | null)[]),
+    batch_size: int32(c.batch_size as number[]),
+    lr: float64(c.lr as number[]),
+    momentum: float64(c.momentum as number[]),
+    alpha_eff: float64(c.alpha_eff as number[]),
+    step: int32(c.step as number[]),
+    budget: float64(c.budget as number[]),
+    loss: float64(c.loss as number[]),
+    rel: float64(c.rel as number[]),
+    status: utf8(c.status as string[]),
   });
   const meta = {
     profile: ctx.profile,
     experiments: ctx.selected.map((d) => ({
-      experiment: d.name, description: d.config.description ?? "", n_steps: d.config.n_steps,
+      experiment: d.name,
+      description: d.config.description ?? "",
+      n_steps: d.config.n_steps,
       problem: infos.find((p) => p.experiments.includes(d.name)) ?? null,
     })),
   };

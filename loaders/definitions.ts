@@ -57,7 +57,9 @@ export function profilePatches(profile: Profile, dir = experimentsDir): Record<s
 
 /** Reads, patches and validates every definition (sorted by file name). */
 export function loadDefinitions(profile: Profile = currentProfile(), dir = experimentsDir): Definition[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+    .sort();
   const patches = profilePatches(profile, dir);
   const problems: string[] = [];
   const out: Definition[] = [];
@@ -70,22 +72,37 @@ export function loadDefinitions(profile: Profile = currentProfile(), dir = exper
     if (patches[name] !== undefined) doc = mergePatch(doc, patches[name]);
     const parsed = parseExperiment(doc);
     if (!parsed.ok) {
-      problems.push(...parsed.issues.map((i) => `${f}${patches[name] !== undefined ? ` (+ profile ${profile})` : ""}: ${formatIssue(i)}`));
+      problems.push(
+        ...parsed.issues.map(
+          (i) => `${f}${patches[name] !== undefined ? ` (+ profile ${profile})` : ""}: ${formatIssue(i)}`,
+        ),
+      );
       continue;
     }
-    if (seen.has(parsed.value.experiment)) problems.push(`${f}: experiment name ${JSON.stringify(parsed.value.experiment)} is also used by ${seen.get(parsed.value.experiment)}`);
+    if (seen.has(parsed.value.experiment))
+      problems.push(
+        `${f}: experiment name ${JSON.stringify(parsed.value.experiment)} is also used by ${seen.get(parsed.value.experiment)}`,
+      );
     seen.set(parsed.value.experiment, f);
-    out.push({ name: parsed.value.experiment, file: `data/experiments/${f}`, config: parsed.value, patched: patches[name] !== undefined });
+    out.push({
+      name: parsed.value.experiment,
+      file: `data/experiments/${f}`,
+      config: parsed.value,
+      patched: patches[name] !== undefined,
+    });
   }
   for (const key of Object.keys(patches)) {
-    if (key !== "*" && !seen.has(key)) problems.push(`profiles/${profile}.json: no experiment named ${JSON.stringify(key)}`);
+    if (key !== "*" && !seen.has(key))
+      problems.push(`profiles/${profile}.json: no experiment named ${JSON.stringify(key)}`);
   }
-  if (problems.length > 0) throw new DefinitionError(`bad experiment definitions (profile ${profile}):\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new DefinitionError(`bad experiment definitions (profile ${profile}):\n  ${problems.join("\n  ")}`);
   return out;
 }
 
 /** The definitions whose names match (exact names, or prefixes ending in '*', e.g. 'momentum-*'). */
 export function selectDefinitions(defs: readonly Definition[], patterns: readonly string[]): Definition[] {
-  const match = (name: string) => patterns.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p));
+  const match = (name: string) =>
+    patterns.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p));
   return defs.filter((d) => match(d.name));
 }

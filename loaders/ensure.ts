@@ -67,7 +67,11 @@ function alive(pid: number): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs fn holding <db>.site-lock (waits for another loader's lock; takes over a dead process's lock). */
-export async function withStoreLock<T>(db: string, fn: () => Promise<T>, options: { timeoutMs?: number; log?: (s: string) => void } = {}): Promise<T> {
+export async function withStoreLock<T>(
+  db: string,
+  fn: () => Promise<T>,
+  options: { timeoutMs?: number; log?: (s: string) => void } = {},
+): Promise<T> {
   const path = lockFile(db);
   const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
   let said = false;
@@ -109,8 +113,14 @@ export async function withStoreLock<T>(db: string, fn: () => Promise<T>, options
 const inList = (xs: readonly string[]) => (xs.length === 0 ? "(NULL)" : `(${xs.map(sqlString).join(",")})`);
 
 /** How many of the listed runs the store holds finished for this code version. */
-async function finishedCount(store: Store, experiment: string, version: string, hashes: readonly string[]): Promise<number> {
-  const [{ n }] = await store.rows(`SELECT count(DISTINCT config_hash)::INTEGER AS n FROM runs WHERE experiment = ${sqlString(experiment)}
+async function finishedCount(
+  store: Store,
+  experiment: string,
+  version: string,
+  hashes: readonly string[],
+): Promise<number> {
+  const [{ n }] =
+    await store.rows(`SELECT count(DISTINCT config_hash)::INTEGER AS n FROM runs WHERE experiment = ${sqlString(experiment)}
     AND code_version = ${sqlString(version)} AND status IN ('done', 'diverged') AND config_hash IN ${inList(hashes)}`);
   return Number(n);
 }
@@ -130,7 +140,12 @@ async function prune(store: Store, experiment: string, version: string, hashes: 
  */
 export async function ensureExperiments(
   defs: readonly Definition[],
-  options: { db: string; log?: (s: string) => void; progress?: boolean; /** the caller holds withStoreLock already */ locked?: boolean },
+  options: {
+    db: string;
+    log?: (s: string) => void;
+    progress?: boolean /** the caller holds withStoreLock already */;
+    locked?: boolean;
+  },
 ): Promise<EnsureResult[]> {
   const log = options.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const { db } = options;
@@ -145,8 +160,21 @@ export async function ensureExperiments(
       try {
         for (const d of defs) {
           const s = state[d.name];
-          if (s && s.digest === hashOf(d.config) && s.codeVersion === version && (await finishedCount(store, d.name, version, s.hashes)) === s.hashes.length) {
-            results.push({ experiment: d.name, runs: s.hashes.length, computed: 0, failed: 0, pruned: 0, seconds: 0, cached: true });
+          if (
+            s &&
+            s.digest === hashOf(d.config) &&
+            s.codeVersion === version &&
+            (await finishedCount(store, d.name, version, s.hashes)) === s.hashes.length
+          ) {
+            results.push({
+              experiment: d.name,
+              runs: s.hashes.length,
+              computed: 0,
+              failed: 0,
+              pruned: 0,
+              seconds: 0,
+              cached: true,
+            });
           } else todo.push(d);
         }
       } finally {
@@ -173,13 +201,24 @@ export async function ensureExperiments(
         await store.close();
       }
       const computed = summary.done + summary.diverged + summary.failed;
-      if (summary.failed === 0 && !summary.interrupted) state[d.name] = { digest: hashOf(d.config), codeVersion: version, hashes };
+      if (summary.failed === 0 && !summary.interrupted)
+        state[d.name] = { digest: hashOf(d.config), codeVersion: version, hashes };
       else delete state[d.name];
       writeState(db, state);
       const seconds = (performance.now() - t0) / 1000;
-      log(`site: ${d.name}: ${summary.total} runs, ${summary.skipped} cached, ${computed} computed (${summary.done} done, ${summary.diverged} diverged, ${summary.failed} failed)` +
-        `${pruned ? `, ${pruned} stale pruned` : ""} in ${seconds.toFixed(1)} s`);
-      results.push({ experiment: d.name, runs: summary.total, computed, failed: summary.failed, pruned, seconds, cached: false });
+      log(
+        `site: ${d.name}: ${summary.total} runs, ${summary.skipped} cached, ${computed} computed (${summary.done} done, ${summary.diverged} diverged, ${summary.failed} failed)` +
+          `${pruned ? `, ${pruned} stale pruned` : ""} in ${seconds.toFixed(1)} s`,
+      );
+      results.push({
+        experiment: d.name,
+        runs: summary.total,
+        computed,
+        failed: summary.failed,
+        pruned,
+        seconds,
+        cached: false,
+      });
     }
     return results;
   };

@@ -38,19 +38,33 @@ export async function momentumGrid(ctx: SiteContext, names: readonly string[]): 
 }
 
 /** Per (experiment, b, β): the best α and its loss (converged runs only). */
-export function bestAlpha(cells: readonly GridCell[]): { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }[] {
-  const best = new Map<string, { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }>();
+export function bestAlpha(
+  cells: readonly GridCell[],
+): { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }[] {
+  const best = new Map<
+    string,
+    { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }
+  >();
   for (const c of cells) {
     if (c.diverged || c.final_loss === null || !(c.final_loss > 0)) continue;
     const k = `${c.experiment}|${c.batch_size}|${c.momentum}`;
     const prev = best.get(k);
-    if (!prev || c.final_loss < prev.loss) best.set(k, { experiment: c.experiment, batch_size: c.batch_size, momentum: c.momentum, lr: c.lr, loss: c.final_loss });
+    if (!prev || c.final_loss < prev.loss)
+      best.set(k, {
+        experiment: c.experiment,
+        batch_size: c.batch_size,
+        momentum: c.momentum,
+        lr: c.lr,
+        loss: c.final_loss,
+      });
   }
   return [...best.values()];
 }
 
 /** Per (experiment, b): the grid cell with the lowest final loss. */
-export function optimum2d(cells: readonly GridCell[]): { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }[] {
+export function optimum2d(
+  cells: readonly GridCell[],
+): { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }[] {
   const out = new Map<string, { experiment: string; batch_size: number; momentum: number; lr: number; loss: number }>();
   for (const b of bestAlpha(cells)) {
     const k = `${b.experiment}|${b.batch_size}`;
@@ -65,15 +79,28 @@ export async function momentumMembers(ctx: SiteContext): Promise<Record<string, 
   const cells = await momentumGrid(ctx, names);
   const { infos, spectra } = await problemInfos(ctx.store, names);
   const grid = arrowTable({
-    experiment: utf8(cells.map((c) => c.experiment)), nu: float64(cells.map((c) => c.nu)), kappa: float64(cells.map((c) => c.kappa)),
-    batch_size: int32(cells.map((c) => c.batch_size)), lr: float64(cells.map((c) => c.lr)), momentum: float64(cells.map((c) => c.momentum)),
-    diverged: int32(cells.map((c) => c.diverged)), final_loss: float64(cells.map((c) => c.final_loss)), loss0: float64(cells.map((c) => c.loss0)),
+    experiment: utf8(cells.map((c) => c.experiment)),
+    nu: float64(cells.map((c) => c.nu)),
+    kappa: float64(cells.map((c) => c.kappa)),
+    batch_size: int32(cells.map((c) => c.batch_size)),
+    lr: float64(cells.map((c) => c.lr)),
+    momentum: float64(cells.map((c) => c.momentum)),
+    diverged: int32(cells.map((c) => c.diverged)),
+    final_loss: float64(cells.map((c) => c.final_loss)),
+    loss0: float64(cells.map((c) => c.loss0)),
     n_steps: int32(cells.map((c) => c.n_steps)),
   });
 
   // both §7 conditions over a (ν, κ) grid, at the N of the experiments
   const N = infos[0]?.N ?? 1000;
-  const cond = { nu: [] as number[], kappa: [] as number[], function_space: [] as number[], condition_91: [] as number[], ratio_fs: [] as number[], ratio_91: [] as number[] };
+  const cond = {
+    nu: [] as number[],
+    kappa: [] as number[],
+    function_space: [] as number[],
+    condition_91: [] as number[],
+    ratio_fs: [] as number[],
+    ratio_91: [] as number[],
+  };
   for (let i = 0; i <= 39; i++) {
     const nu = 1.05 + i * 0.05;
     for (let j = 0; j <= 59; j++) {
@@ -88,8 +115,12 @@ export async function momentumMembers(ctx: SiteContext): Promise<Record<string, 
     }
   }
   const conditions = arrowTable({
-    nu: float64(cond.nu), kappa: float64(cond.kappa), function_space: int32(cond.function_space), condition_91: int32(cond.condition_91),
-    ratio_fs: float64(cond.ratio_fs), ratio_91: float64(cond.ratio_91),
+    nu: float64(cond.nu),
+    kappa: float64(cond.kappa),
+    function_space: int32(cond.function_space),
+    condition_91: int32(cond.condition_91),
+    ratio_fs: float64(cond.ratio_fs),
+    ratio_91: float64(cond.ratio_91),
   });
 
   const best = bestAlpha(cells);
@@ -102,13 +133,24 @@ export async function momentumMembers(ctx: SiteContext): Promise<Record<string, 
       const s = info ? spectra.get(info.problem) : undefined;
       const c = s && info ? negativeMomentumConditions(s, info.nu) : null;
       return {
-        experiment: d.name, description: d.config.description ?? "", n_steps: d.config.n_steps, batch_sizes: d.config.sweep.batch_size,
-        nu: info?.nu ?? null, kappa: info?.kappa ?? null, zeta: info?.zeta ?? null, phase: info ? phaseOf(info.nu, info.zeta) : null, label: info?.label ?? d.name,
+        experiment: d.name,
+        description: d.config.description ?? "",
+        n_steps: d.config.n_steps,
+        batch_sizes: d.config.sweep.batch_size,
+        nu: info?.nu ?? null,
+        kappa: info?.kappa ?? null,
+        zeta: info?.zeta ?? null,
+        phase: info ? phaseOf(info.nu, info.zeta) : null,
+        label: info?.label ?? d.name,
         conditions: c ? { function_space: c.functionSpace, condition_91: c.condition91 } : null,
         optimum: opt.filter((o) => o.experiment === d.name),
         best_alpha: best.filter((o) => o.experiment === d.name),
       };
     }),
   };
-  return { "grid.arrow": toIPC(grid), "conditions.arrow": toIPC(conditions), "meta.json": JSON.stringify(meta, null, 1) };
+  return {
+    "grid.arrow": toIPC(grid),
+    "conditions.arrow": toIPC(conditions),
+    "meta.json": JSON.stringify(meta, null, 1),
+  };
 }

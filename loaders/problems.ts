@@ -46,7 +46,14 @@ export interface LoadedSpectrum extends Spectrum {
 }
 
 function summarize(f: PowerLawFit): FitSummary {
-  return { exponent: f.exponent, amplitude: f.amplitude, subMean: f.subMean, subStd: f.subStd, r2: f.r2, window: f.window };
+  return {
+    exponent: f.exponent,
+    amplitude: f.amplitude,
+    subMean: f.subMean,
+    subStd: f.subStd,
+    r2: f.r2,
+    window: f.window,
+  };
 }
 
 function attempt<T>(f: () => T): T | null {
@@ -58,8 +65,13 @@ function attempt<T>(f: () => T): T | null {
 }
 
 /** λ_k and C_k(0) (k = 1..N, descending λ) of each problem. */
-export async function loadSpectra(store: StoreReader, problems: readonly string[]): Promise<Map<string, LoadedSpectrum>> {
-  const cols = await store.columns(`SELECT problem, k, "lambda", c FROM spectra WHERE problem IN ${sqlList(problems)} ORDER BY problem, k`);
+export async function loadSpectra(
+  store: StoreReader,
+  problems: readonly string[],
+): Promise<Map<string, LoadedSpectrum>> {
+  const cols = await store.columns(
+    `SELECT problem, k, "lambda", c FROM spectra WHERE problem IN ${sqlList(problems)} ORDER BY problem, k`,
+  );
   const out = new Map<string, LoadedSpectrum>();
   const ids = cols.problem as string[];
   let start = 0;
@@ -73,29 +85,58 @@ export async function loadSpectra(store: StoreReader, problems: readonly string[
   return out;
 }
 
-export const fmt = (x: number, digits = 3): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(digits))));
+export const fmt = (x: number, digits = 3): string =>
+  Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(digits)));
 
 /** The problems used by the given experiments, with fits and labels. */
-export async function problemInfos(store: StoreReader, experiments: readonly string[]): Promise<{ infos: ProblemInfo[]; spectra: Map<string, LoadedSpectrum> }> {
-  const rows = await store.rows<{ problem: string; kind: string; dataset: string; N: number; nu: number | null; kappa: number | null; loss0: number; experiments: string[] }>(
+export async function problemInfos(
+  store: StoreReader,
+  experiments: readonly string[],
+): Promise<{ infos: ProblemInfo[]; spectra: Map<string, LoadedSpectrum> }> {
+  const rows = await store.rows<{
+    problem: string;
+    kind: string;
+    dataset: string;
+    N: number;
+    nu: number | null;
+    kappa: number | null;
+    loss0: number;
+    experiments: string[];
+  }>(
     `SELECT p.problem, p.kind, p.dataset, p.N, p.nu, p.kappa, p.loss0, list(DISTINCT r.experiment ORDER BY r.experiment) AS experiments
      FROM problems p JOIN runs r ON r.problem = p.problem WHERE r.experiment IN ${sqlList(experiments)}
      GROUP BY ALL ORDER BY p.dataset, p.N, p.problem`,
   );
-  const spectra = await loadSpectra(store, rows.map((r) => r.problem));
+  const spectra = await loadSpectra(
+    store,
+    rows.map((r) => r.problem),
+  );
   const infos: ProblemInfo[] = [];
   for (const r of rows) {
     const s = spectra.get(r.problem);
     const nuFit = s ? attempt(() => summarize(fitNu(s.lambda))) : null;
     const kappaFit = s ? attempt(() => summarize(fitKappa(s.c0))) : null;
     const synthetic = r.kind === "synthetic" && r.nu !== null && r.kappa !== null;
-    const nu = synthetic ? r.nu! : nuFit?.exponent ?? NaN;
-    const kappa = synthetic ? r.kappa! : kappaFit?.exponent ?? NaN;
+    const nu = synthetic ? r.nu! : (nuFit?.exponent ?? NaN);
+    const kappa = synthetic ? r.kappa! : (kappaFit?.exponent ?? NaN);
     const zeta = kappa / nu;
     const label = synthetic ? `synthetic ν=${fmt(nu)} κ=${fmt(kappa)}, N=${r.N}` : `${r.dataset}, N=${r.N}`;
     infos.push({
-      problem: r.problem, kind: r.kind, dataset: r.dataset, N: r.N, nuExact: synthetic ? r.nu : null, kappaExact: synthetic ? r.kappa : null,
-      nuFit, kappaFit, nu, kappa, zeta, fitted: !synthetic, phase: attempt(() => phaseOf(nu, zeta)), loss0: r.loss0, label,
+      problem: r.problem,
+      kind: r.kind,
+      dataset: r.dataset,
+      N: r.N,
+      nuExact: synthetic ? r.nu : null,
+      kappaExact: synthetic ? r.kappa : null,
+      nuFit,
+      kappaFit,
+      nu,
+      kappa,
+      zeta,
+      fitted: !synthetic,
+      phase: attempt(() => phaseOf(nu, zeta)),
+      loss0: r.loss0,
+      label,
       experiments: [...r.experiments],
     });
   }

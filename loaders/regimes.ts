@@ -58,18 +58,45 @@ export async function regimesMembers(ctx: SiteContext): Promise<Record<string, U
   });
 
   // per setting: how the runs ended
-  const settings = await ctx.store.rows<{ problem: string; regime: string; tau: number | null; lr: number; momentum: number | null; batch_size: number; n_steps: number; runs: number; diverged: number; first_divergence: number | null }>(`
+  const settings = await ctx.store.rows<{
+    problem: string;
+    regime: string;
+    tau: number | null;
+    lr: number;
+    momentum: number | null;
+    batch_size: number;
+    n_steps: number;
+    runs: number;
+    diverged: number;
+    first_divergence: number | null;
+  }>(`
     SELECT problem, regime, tau, lr, momentum, batch_size, max(n_steps) AS n_steps, count(*)::INTEGER AS runs,
       sum((status = 'diverged')::INTEGER)::INTEGER AS diverged, min(diverged_at) AS first_divergence
     FROM runs WHERE experiment IN ${sqlList(names)} GROUP BY ALL ORDER BY ALL`);
 
   // theory per (problem, τ, b, α, β) from each experiment's sweep
-  const t = { problem: [] as string[], tau: [] as number[], lr: [] as number[], momentum: [] as number[], batch_size: [] as number[], U1: [] as (number | null)[],
-    converges: [] as (number | null)[], alpha_crit: [] as (number | null)[], exponent: [] as (number | null)[], constant: [] as (number | null)[],
-    transition_time: [] as (number | null)[], finite_N_time: [] as (number | null)[], phase: [] as (string | null)[] };
+  const t = {
+    problem: [] as string[],
+    tau: [] as number[],
+    lr: [] as number[],
+    momentum: [] as number[],
+    batch_size: [] as number[],
+    U1: [] as (number | null)[],
+    converges: [] as (number | null)[],
+    alpha_crit: [] as (number | null)[],
+    exponent: [] as (number | null)[],
+    constant: [] as (number | null)[],
+    transition_time: [] as (number | null)[],
+    finite_N_time: [] as (number | null)[],
+    phase: [] as (string | null)[],
+  };
   const seen = new Set<string>();
   for (const d of ctx.selected) {
-    const problem = (await ctx.store.rows<{ problem: string }>(`SELECT DISTINCT problem FROM runs WHERE experiment = '${d.name.replace(/'/g, "''")}'`))[0]?.problem;
+    const problem = (
+      await ctx.store.rows<{ problem: string }>(
+        `SELECT DISTINCT problem FROM runs WHERE experiment = '${d.name.replace(/'/g, "''")}'`,
+      )
+    )[0]?.problem;
     const s = problem ? spectra.get(problem) : undefined;
     if (!problem || !s) continue;
     const e: Experiment = d.config;
@@ -96,9 +123,19 @@ export async function regimesMembers(ctx: SiteContext): Promise<Record<string, U
     }
   }
   const theory = arrowTable({
-    problem: utf8(t.problem), tau: float64(t.tau), lr: float64(t.lr), momentum: float64(t.momentum), batch_size: int32(t.batch_size),
-    U1: float64(t.U1), converges: int32(t.converges), alpha_crit: float64(t.alpha_crit), exponent: float64(t.exponent), constant: float64(t.constant),
-    transition_time: float64(t.transition_time), finite_N_time: float64(t.finite_N_time), phase: utf8(t.phase),
+    problem: utf8(t.problem),
+    tau: float64(t.tau),
+    lr: float64(t.lr),
+    momentum: float64(t.momentum),
+    batch_size: int32(t.batch_size),
+    U1: float64(t.U1),
+    converges: int32(t.converges),
+    alpha_crit: float64(t.alpha_crit),
+    exponent: float64(t.exponent),
+    constant: float64(t.constant),
+    transition_time: float64(t.transition_time),
+    finite_N_time: float64(t.finite_N_time),
+    phase: utf8(t.phase),
   });
 
   // the eigendecomposition panel
@@ -114,19 +151,31 @@ export async function regimesMembers(ctx: SiteContext): Promise<Record<string, U
       sp.tail.push(cv.tail[i]);
     }
   }
-  const spectraTable = arrowTable({ problem: utf8(sp.problem), k: int32(sp.k), lambda_ratio: float64(sp.lambda_ratio), tail: float64(sp.tail) });
+  const spectraTable = arrowTable({
+    problem: utf8(sp.problem),
+    k: int32(sp.k),
+    lambda_ratio: float64(sp.lambda_ratio),
+    tail: float64(sp.tail),
+  });
 
   const problems = infos.map((p: ProblemInfo) => ({
     ...p,
     settings: settings.filter((s) => s.problem === p.problem),
   }));
   // real data sets first, in the paper's order, then the synthetic problems
-  const rank = (p: ProblemInfo) => { const i = DATASET_ORDER.indexOf(p.dataset); return i === -1 ? DATASET_ORDER.length - 1 : i; };
+  const rank = (p: ProblemInfo) => {
+    const i = DATASET_ORDER.indexOf(p.dataset);
+    return i === -1 ? DATASET_ORDER.length - 1 : i;
+  };
   problems.sort((a, b) => rank(a) - rank(b) || a.N - b.N);
   return {
     "curves.arrow": toIPC(curves),
     "theory.arrow": toIPC(theory),
     "spectra.arrow": toIPC(spectraTable),
-    "problems.json": JSON.stringify({ profile: ctx.profile, problems: problems.filter((p) => byProblem.has(p.problem)) }, null, 1),
+    "problems.json": JSON.stringify(
+      { profile: ctx.profile, problems: problems.filter((p) => byProblem.has(p.problem)) },
+      null,
+      1,
+    ),
   };
 }

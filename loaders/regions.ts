@@ -51,7 +51,8 @@ export interface BoundaryPoint {
   predicted_bound: string;
 }
 
-export const seriesOf = (regime: string, tau: number | null) => (regime === "sd" ? `SD τ = ${tau}` : regime === "nn" ? "network" : regime);
+export const seriesOf = (regime: string, tau: number | null) =>
+  regime === "sd" ? `SD τ = ${tau}` : regime === "nn" ? "network" : regime;
 
 /** Cells of the grid (replicates merged: median final loss, diverged if any replicate diverged). */
 export async function regionCells(ctx: SiteContext, names: readonly string[]): Promise<Cell[]> {
@@ -90,9 +91,17 @@ export function observedBoundary(cells: readonly Cell[], spectra: Map<string, Lo
     const tau = c.regime === "sd" ? c.tau! : -1;
     const info = alphaCritInfo(s.lambda, c.momentum, batchNoise(s.N, c.batch_size), tau);
     out.push({
-      experiment: c.experiment, series: c.series, regime: c.regime, tau: c.tau, batch_size: c.batch_size, momentum: c.momentum,
-      alpha_lo: alphaLo, alpha_hi: alphaHi, observed: alphaLo !== null && alphaHi !== null ? Math.sqrt(alphaLo * alphaHi) : null,
-      predicted: info.alpha, predicted_bound: info.bound,
+      experiment: c.experiment,
+      series: c.series,
+      regime: c.regime,
+      tau: c.tau,
+      batch_size: c.batch_size,
+      momentum: c.momentum,
+      alpha_lo: alphaLo,
+      alpha_hi: alphaHi,
+      observed: alphaLo !== null && alphaHi !== null ? Math.sqrt(alphaLo * alphaHi) : null,
+      predicted: info.alpha,
+      predicted_bound: info.bound,
     });
   }
   return out;
@@ -105,14 +114,24 @@ export async function regionsMembers(ctx: SiteContext): Promise<Record<string, U
   const boundary = observedBoundary(cells, spectra);
 
   // theory curves per (experiment, τ, b) on a fine β grid
-  const th = { experiment: [] as string[], tau: [] as number[], batch_size: [] as number[], beta: [] as number[], alpha_crit: [] as number[],
-    edge: [] as number[], high_momentum: [] as (number | null)[], small_alpha: [] as (number | null)[] };
+  const th = {
+    experiment: [] as string[],
+    tau: [] as number[],
+    batch_size: [] as number[],
+    beta: [] as number[],
+    alpha_crit: [] as number[],
+    edge: [] as number[],
+    high_momentum: [] as (number | null)[],
+    small_alpha: [] as (number | null)[],
+  };
   const betas = Float64Array.from({ length: 199 }, (_, i) => -0.99 + (i * 1.98) / 198);
   for (const d of ctx.selected) {
     const problem = cells.find((c) => c.experiment === d.name)?.problem;
     const s = problem ? spectra.get(problem) : undefined;
     if (!s) continue;
-    const taus = [...new Set([-1, ...d.config.regimes.flatMap((r) => (r.regime === "sd" ? r.tau : []))])].sort((a, b) => a - b);
+    const taus = [...new Set([-1, ...d.config.regimes.flatMap((r) => (r.regime === "sd" ? r.tau : []))])].sort(
+      (a, b) => a - b,
+    );
     let lmax = 0;
     for (const l of s.lambda) lmax = Math.max(lmax, l);
     for (const b of d.config.sweep.batch_size) {
@@ -140,28 +159,55 @@ export async function regionsMembers(ctx: SiteContext): Promise<Record<string, U
   }
 
   const cellsTable = arrowTable({
-    experiment: utf8(cells.map((c) => c.experiment)), series: utf8(cells.map((c) => c.series)), regime: utf8(cells.map((c) => c.regime)),
-    tau: float64(cells.map((c) => c.tau)), batch_size: int32(cells.map((c) => c.batch_size)), lr: float64(cells.map((c) => c.lr)),
-    momentum: float64(cells.map((c) => c.momentum)), runs: int32(cells.map((c) => c.runs)), diverged: int32(cells.map((c) => c.diverged)),
-    final_loss: float64(cells.map((c) => c.final_loss)), diverged_at: int32(cells.map((c) => c.diverged_at)), n_steps: int32(cells.map((c) => c.n_steps)),
-    loss0: float64(cells.map((c) => c.loss0)), converged: int32(cells.map((c) => Number(c.converged))),
+    experiment: utf8(cells.map((c) => c.experiment)),
+    series: utf8(cells.map((c) => c.series)),
+    regime: utf8(cells.map((c) => c.regime)),
+    tau: float64(cells.map((c) => c.tau)),
+    batch_size: int32(cells.map((c) => c.batch_size)),
+    lr: float64(cells.map((c) => c.lr)),
+    momentum: float64(cells.map((c) => c.momentum)),
+    runs: int32(cells.map((c) => c.runs)),
+    diverged: int32(cells.map((c) => c.diverged)),
+    final_loss: float64(cells.map((c) => c.final_loss)),
+    diverged_at: int32(cells.map((c) => c.diverged_at)),
+    n_steps: int32(cells.map((c) => c.n_steps)),
+    loss0: float64(cells.map((c) => c.loss0)),
+    converged: int32(cells.map((c) => Number(c.converged))),
   });
   const boundaryTable = arrowTable({
-    experiment: utf8(boundary.map((p) => p.experiment)), series: utf8(boundary.map((p) => p.series)), regime: utf8(boundary.map((p) => p.regime)),
-    tau: float64(boundary.map((p) => p.tau)), batch_size: int32(boundary.map((p) => p.batch_size)), momentum: float64(boundary.map((p) => p.momentum)),
-    alpha_lo: float64(boundary.map((p) => p.alpha_lo)), alpha_hi: float64(boundary.map((p) => p.alpha_hi)), observed: float64(boundary.map((p) => p.observed)),
-    predicted: float64(boundary.map((p) => p.predicted)), predicted_bound: utf8(boundary.map((p) => p.predicted_bound)),
+    experiment: utf8(boundary.map((p) => p.experiment)),
+    series: utf8(boundary.map((p) => p.series)),
+    regime: utf8(boundary.map((p) => p.regime)),
+    tau: float64(boundary.map((p) => p.tau)),
+    batch_size: int32(boundary.map((p) => p.batch_size)),
+    momentum: float64(boundary.map((p) => p.momentum)),
+    alpha_lo: float64(boundary.map((p) => p.alpha_lo)),
+    alpha_hi: float64(boundary.map((p) => p.alpha_hi)),
+    observed: float64(boundary.map((p) => p.observed)),
+    predicted: float64(boundary.map((p) => p.predicted)),
+    predicted_bound: utf8(boundary.map((p) => p.predicted_bound)),
   });
   const theoryTable = arrowTable({
-    experiment: utf8(th.experiment), tau: float64(th.tau), batch_size: int32(th.batch_size), beta: float64(th.beta), alpha_crit: float64(th.alpha_crit),
-    edge: float64(th.edge), high_momentum: float64(th.high_momentum), small_alpha: float64(th.small_alpha),
+    experiment: utf8(th.experiment),
+    tau: float64(th.tau),
+    batch_size: int32(th.batch_size),
+    beta: float64(th.beta),
+    alpha_crit: float64(th.alpha_crit),
+    edge: float64(th.edge),
+    high_momentum: float64(th.high_momentum),
+    small_alpha: float64(th.small_alpha),
   });
   const meta = {
     profile: ctx.profile,
     experiments: ctx.selected.map((d) => {
       const problem = cells.find((c) => c.experiment === d.name)?.problem;
       const info = infos.find((p) => p.problem === problem);
-      return { experiment: d.name, description: d.config.description ?? "", n_steps: d.config.n_steps, problem: info ?? null };
+      return {
+        experiment: d.name,
+        description: d.config.description ?? "",
+        n_steps: d.config.n_steps,
+        problem: info ?? null,
+      };
     }),
   };
   return {

@@ -59,18 +59,22 @@ export async function withSite<T>(patterns: readonly string[], read: (ctx: SiteC
   const db = storePath(profile);
   const definitions = loadDefinitions(profile);
   const selected = selectDefinitions(definitions, patterns);
-  return withStoreLock(db, async () => {
-    const ensured = await ensureExperiments(selected, { db, log, locked: true });
-    if (!existsSync(db)) throw new Error(`no store at ${db} after running the experiments`);
-    const instance = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
-    const connection = await instance.connect();
-    try {
-      return await read({ profile, db, definitions, selected, ensured, store: new StoreReader(connection) });
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
-  }, { log });
+  return withStoreLock(
+    db,
+    async () => {
+      const ensured = await ensureExperiments(selected, { db, log, locked: true });
+      if (!existsSync(db)) throw new Error(`no store at ${db} after running the experiments`);
+      const instance = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
+      const connection = await instance.connect();
+      try {
+        return await read({ profile, db, definitions, selected, ensured, store: new StoreReader(connection) });
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+    },
+    { log },
+  );
 }
 
 /** SQL list literal of strings. */

@@ -16,18 +16,33 @@ export const CURVE_POINTS_PER_DECADE = 100;
 export const MAX_CURVE_ROWS = 350_000;
 
 /** Every column of a store table (lib/store/schema.ts; TIMESTAMP as epoch milliseconds, JSON as text), filtered. */
-async function exportTable(store: StoreReader, name: string, where: string): Promise<{ bytes: Uint8Array; rows: number }> {
+async function exportTable(
+  store: StoreReader,
+  name: string,
+  where: string,
+): Promise<{ bytes: Uint8Array; rows: number }> {
   const t = TABLES.find((x) => x.name === name);
   if (!t) throw new Error(`no table ${name} in lib/store/schema.ts`);
-  const select = t.columns.map((c) => (c.type === "TIMESTAMP" ? `epoch_ms("${c.name}")::DOUBLE AS "${c.name}"` : c.type === "JSON" ? `"${c.name}"::VARCHAR AS "${c.name}"` : `"${c.name}"`));
+  const select = t.columns.map((c) =>
+    c.type === "TIMESTAMP"
+      ? `epoch_ms("${c.name}")::DOUBLE AS "${c.name}"`
+      : c.type === "JSON"
+        ? `"${c.name}"::VARCHAR AS "${c.name}"`
+        : `"${c.name}"`,
+  );
   const cols = await store.columns(`SELECT ${select.join(", ")} FROM ${name} WHERE ${where}`);
   const column = (c: SchemaColumn): Column => {
     const values = cols[c.name] ?? [];
     switch (c.type) {
-      case "INTEGER": return int32(values as (number | null)[]);
-      case "DOUBLE": case "TIMESTAMP": return float64(values as (number | null)[]);
-      case "BOOLEAN": return int32(values.map((v) => (v === null ? null : Number(v))));
-      default: return utf8(values.map((v) => (v === null || v === undefined ? null : String(v))));
+      case "INTEGER":
+        return int32(values as (number | null)[]);
+      case "DOUBLE":
+      case "TIMESTAMP":
+        return float64(values as (number | null)[]);
+      case "BOOLEAN":
+        return int32(values.map((v) => (v === null ? null : Number(v))));
+      default:
+        return utf8(values.map((v) => (v === null || v === undefined ? null : String(v))));
     }
   };
   const table = arrowTable(Object.fromEntries(t.columns.map((c) => [c.name, column(c)])));
@@ -41,7 +56,12 @@ export async function sqlMembers(ctx: SiteContext): Promise<Record<string, Uint8
   const names = sqlList(ctx.definitions.map((d) => d.name));
   const runsWhere = `experiment IN ${names}`;
   const problemsWhere = `problem IN (SELECT problem FROM runs WHERE ${runsWhere})`;
-  const wheres: Record<(typeof SQL_TABLES)[number], string> = { runs: runsWhere, problems: problemsWhere, spectra: problemsWhere, experiments: runsWhere };
+  const wheres: Record<(typeof SQL_TABLES)[number], string> = {
+    runs: runsWhere,
+    problems: problemsWhere,
+    spectra: problemsWhere,
+    experiments: runsWhere,
+  };
   for (const name of SQL_TABLES) {
     const { bytes, rows: n } = await exportTable(ctx.store, name, wheres[name]);
     members[`${name}.arrow`] = bytes;
@@ -56,15 +76,29 @@ export async function sqlMembers(ctx: SiteContext): Promise<Record<string, Uint8
       FROM curves c WHERE c.run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})
     ) WHERE rn = 1 OR step = last`;
   let perDecade = CURVE_POINTS_PER_DECADE;
-  const [{ n: full }] = await ctx.store.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${thinned(perDecade)})`);
+  const [{ n: full }] = await ctx.store.rows<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM (${thinned(perDecade)})`,
+  );
   if (full > MAX_CURVE_ROWS) perDecade = Math.max(5, Math.floor((perDecade * MAX_CURVE_ROWS) / full));
   const c = await ctx.store.columns(`${thinned(perDecade)} ORDER BY run_id, step`);
-  members["curves.arrow"] = toIPC(arrowTable({ run_id: int32(c.run_id as number[]), step: int32(c.step as number[]), loss: float64(c.loss as number[]) }));
+  members["curves.arrow"] = toIPC(
+    arrowTable({
+      run_id: int32(c.run_id as number[]),
+      step: int32(c.step as number[]),
+      loss: float64(c.loss as number[]),
+    }),
+  );
   rows.curves = (c.step as number[]).length;
-  const [{ stored }] = await ctx.store.rows<{ stored: number }>(`SELECT count(*)::INTEGER AS stored FROM curves WHERE run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})`);
+  const [{ stored }] = await ctx.store.rows<{ stored: number }>(
+    `SELECT count(*)::INTEGER AS stored FROM curves WHERE run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})`,
+  );
   const experiments = await ctx.store.rows<{ experiment: string; runs: number }>(
     `SELECT experiment, count(*)::INTEGER AS runs FROM runs WHERE ${runsWhere} GROUP BY 1 ORDER BY 1`,
   );
-  members["meta.json"] = JSON.stringify({ profile: ctx.profile, rows, curves_stored: stored, curve_points_per_decade: perDecade, experiments }, null, 1);
+  members["meta.json"] = JSON.stringify(
+    { profile: ctx.profile, rows, curves_stored: stored, curve_points_per_decade: perDecade, experiments },
+    null,
+    1,
+  );
   return members;
 }

@@ -25,7 +25,9 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
       return { series, fits: m.length, median: median(m), min: Math.min(...m), max: Math.max(...m) };
     });
     return {
-      experiment: d.name, label: info?.label ?? d.name, phase: info?.phase ?? null,
+      experiment: d.name,
+      label: info?.label ?? d.name,
+      phase: info?.phase ?? null,
       predicted: rs[0]?.predicted ?? (info ? (info.phase === "noise" ? 2 - 1 / info.nu : info.zeta) : null),
       measured: bySeries,
     };
@@ -36,13 +38,22 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
   const cells = await regionCells(ctx, regionNames);
   const boundary = observedBoundary(cells, spectra);
   const betas = [...new Set(boundary.map((p) => p.momentum))];
-  const nearest = HEADLINE_BETAS.map((b) => betas.reduce((a, x) => (Math.abs(x - b) < Math.abs(a - b) ? x : a), betas[0])).filter((b) => b !== undefined);
+  const nearest = HEADLINE_BETAS.map((b) =>
+    betas.reduce((a, x) => (Math.abs(x - b) < Math.abs(a - b) ? x : a), betas[0]),
+  ).filter((b) => b !== undefined);
   const alphaCrit = boundary
     .filter((p) => nearest.includes(p.momentum))
     .map((p) => ({
-      experiment: p.experiment, series: p.series, batch_size: p.batch_size, momentum: p.momentum, predicted: p.predicted, bound: p.predicted_bound,
-      observed_lo: p.alpha_lo, observed_hi: p.alpha_hi,
-      agrees: p.alpha_lo !== null && p.alpha_hi !== null ? p.predicted >= p.alpha_lo && p.predicted <= p.alpha_hi : null,
+      experiment: p.experiment,
+      series: p.series,
+      batch_size: p.batch_size,
+      momentum: p.momentum,
+      predicted: p.predicted,
+      bound: p.predicted_bound,
+      observed_lo: p.alpha_lo,
+      observed_hi: p.alpha_hi,
+      agrees:
+        p.alpha_lo !== null && p.alpha_hi !== null ? p.predicted >= p.alpha_lo && p.predicted <= p.alpha_hi : null,
     }))
     .sort((a, b) => a.series.localeCompare(b.series) || a.batch_size - b.batch_size || a.momentum - b.momentum);
   const agreeAll = boundary.filter((p) => p.alpha_lo !== null && p.alpha_hi !== null);
@@ -53,7 +64,14 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
     return { series, rows: ps.length, inside, median_ratio: median(ratios) };
   });
 
-  const counts = await ctx.store.rows<{ experiment: string; runs: number; diverged: number; failed: number; steps: number; seconds: number }>(`
+  const counts = await ctx.store.rows<{
+    experiment: string;
+    runs: number;
+    diverged: number;
+    failed: number;
+    steps: number;
+    seconds: number;
+  }>(`
     SELECT experiment, count(*)::INTEGER AS runs, sum((status = 'diverged')::INTEGER)::INTEGER AS diverged, sum((status = 'failed')::INTEGER)::INTEGER AS failed,
       sum(coalesce(steps, 0))::DOUBLE AS steps, sum(coalesce(duration_ms, 0)) / 1000 AS seconds
     FROM runs WHERE experiment IN ${sqlList(all)} GROUP BY 1 ORDER BY 1`);
@@ -61,12 +79,27 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
   return {
     profile: ctx.profile,
     datasets: infos.map((p) => ({
-      problem: p.problem, label: p.label, dataset: p.dataset, kind: p.kind, N: p.N, nu_exact: p.nuExact, kappa_exact: p.kappaExact,
-      nu_fit: p.nuFit, kappa_fit: p.kappaFit, zeta: p.zeta, phase: p.phase, experiments: p.experiments,
+      problem: p.problem,
+      label: p.label,
+      dataset: p.dataset,
+      kind: p.kind,
+      N: p.N,
+      nu_exact: p.nuExact,
+      kappa_exact: p.kappaExact,
+      nu_fit: p.nuFit,
+      kappa_fit: p.kappaFit,
+      zeta: p.zeta,
+      phase: p.phase,
+      experiments: p.experiments,
     })),
     exponents,
     alpha_crit: alphaCrit,
     alpha_crit_agreement: agreement,
-    experiments: ctx.definitions.map((d) => ({ experiment: d.name, file: d.file, description: d.config.description ?? "", ...counts.find((c) => c.experiment === d.name) })),
+    experiments: ctx.definitions.map((d) => ({
+      experiment: d.name,
+      file: d.file,
+      description: d.config.description ?? "",
+      ...counts.find((c) => c.experiment === d.name),
+    })),
   };
 }

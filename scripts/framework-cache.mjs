@@ -23,14 +23,23 @@
 //
 // Usage: node scripts/framework-cache.mjs [--root src] [--force] [--quiet]
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(join(projectRoot, "package.json"));
+const _require = createRequire(join(projectRoot, "package.json"));
 
 /** The packages bundled from node_modules. `shared` maps bare imports to another cached package (one instance). */
 const BUNDLED = [
@@ -44,13 +53,27 @@ const BUNDLED = [
     name: "@duckdb/duckdb-wasm",
     entry: "dist/duckdb-browser.mjs",
     shared: ["apache-arrow"],
-    files: ["dist/duckdb-mvp.wasm", "dist/duckdb-eh.wasm", "dist/duckdb-browser-mvp.worker.js", "dist/duckdb-browser-eh.worker.js"],
+    files: [
+      "dist/duckdb-mvp.wasm",
+      "dist/duckdb-eh.wasm",
+      "dist/duckdb-browser-mvp.worker.js",
+      "dist/duckdb-browser-eh.worker.js",
+    ],
   },
 ];
 /** Packages copied file by file (data only). */
 const COPIED = [{ name: "@observablehq/sample-datasets", pattern: /\.(csv|json)$/, exclude: /^package\.json$/ }];
 /** Framework's own client modules; their `npm:` specifiers are served from dist/_observablehq, not _npm. */
-const FRAMEWORK_BUILTINS = new Set(["@observablehq/runtime", "@observablehq/stdlib", "@observablehq/dot", "@observablehq/duckdb", "@observablehq/inputs", "@observablehq/mermaid", "@observablehq/tex", "@observablehq/sqlite"]);
+const FRAMEWORK_BUILTINS = new Set([
+  "@observablehq/runtime",
+  "@observablehq/stdlib",
+  "@observablehq/dot",
+  "@observablehq/duckdb",
+  "@observablehq/inputs",
+  "@observablehq/mermaid",
+  "@observablehq/tex",
+  "@observablehq/sqlite",
+]);
 const PLACEHOLDER_VERSION = "0.0.0-offline";
 const TARGET = ["es2022", "chrome96", "firefox96", "safari16"];
 
@@ -70,7 +93,10 @@ function packageDir(name) {
   for (let dir = projectRoot; ; dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);
     if (existsSync(join(candidate, "package.json"))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`package ${name} is not installed (npm install it, or remove it from scripts/framework-cache.mjs)`);
+    if (dirname(dir) === dir)
+      throw new Error(
+        `package ${name} is not installed (npm install it, or remove it from scripts/framework-cache.mjs)`,
+      );
   }
 }
 
@@ -115,7 +141,16 @@ function hashInputs(names) {
   hash.update(readFileSync(fileURLToPath(import.meta.url)));
   hash.update(packageVersion("@observablehq/framework"));
   hash.update(packageVersion("esbuild"));
-  for (const name of names) hash.update(`${name}@${(() => { try { return packageVersion(name); } catch { return "-"; } })()}\n`);
+  for (const name of names)
+    hash.update(
+      `${name}@${(() => {
+        try {
+          return packageVersion(name);
+        } catch {
+          return "-";
+        }
+      })()}\n`,
+    );
   return hash.digest("hex");
 }
 
@@ -175,10 +210,18 @@ export async function populateFrameworkCache({ root = "src", force = false, quie
   for (const n of placeholders) versions.set(n, PLACEHOLDER_VERSION);
   const stamp = hashInputs([...real, ...placeholders]);
   const expected = [
-    ...BUNDLED.flatMap((b) => [join(npmDir, key(b.name, versions.get(b.name)), "_esm.js"), ...(b.files ?? []).map((f) => join(npmDir, key(b.name, versions.get(b.name)), f))]),
+    ...BUNDLED.flatMap((b) => [
+      join(npmDir, key(b.name, versions.get(b.name)), "_esm.js"),
+      ...(b.files ?? []).map((f) => join(npmDir, key(b.name, versions.get(b.name)), f)),
+    ]),
     ...placeholders.map((n) => join(npmDir, key(n, PLACEHOLDER_VERSION), "_esm.js")),
   ];
-  if (!force && existsSync(stampFile) && readFileSync(stampFile, "utf8").includes(stamp) && expected.every((f) => existsSync(f))) {
+  if (
+    !force &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, "utf8").includes(stamp) &&
+    expected.every((f) => existsSync(f))
+  ) {
     log(`framework-cache: up to date (${relative(projectRoot, npmDir)})`);
     return { npmDir, versions, placeholders, rebuilt: false };
   }
@@ -190,7 +233,8 @@ export async function populateFrameworkCache({ root = "src", force = false, quie
     const from = packageDir(name);
     const to = join(npmDir, key(name, versions.get(name)));
     mkdirSync(to, { recursive: true });
-    for (const file of readdirSync(from)) if (pattern.test(file) && !exclude.test(file)) copyFileSync(join(from, file), join(to, file));
+    for (const file of readdirSync(from))
+      if (pattern.test(file) && !exclude.test(file)) copyFileSync(join(from, file), join(to, file));
   }
   for (const name of placeholders) {
     const dir = join(npmDir, key(name, PLACEHOLDER_VERSION));

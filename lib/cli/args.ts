@@ -93,8 +93,12 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     const key = normalizeName(name);
     const spec = byName.get(key);
     if (!spec) {
-      const near = specs.map((s) => s.name).filter((n) => n.startsWith(key.slice(0, 3)) || key.startsWith(n.slice(0, 3)));
-      errors.push(`unknown option ${name}${near.length ? ` (did you mean ${near.map((n) => `--${n}`).join(", ")}?)` : ""}; see --help`);
+      const near = specs
+        .map((s) => s.name)
+        .filter((n) => n.startsWith(key.slice(0, 3)) || key.startsWith(n.slice(0, 3)));
+      errors.push(
+        `unknown option ${name}${near.length ? ` (did you mean ${near.map((n) => `--${n}`).join(", ")}?)` : ""}; see --help`,
+      );
       // skip its values
       while (i < argv.length && !isFlagToken(argv[i])) i++;
       continue;
@@ -136,7 +140,8 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
           return v;
         }
         case "choice":
-          if (!spec.choices!.includes(t)) errors.push(`${flag}: ${JSON.stringify(t)} is not one of ${spec.choices!.join(", ")}`);
+          if (!spec.choices!.includes(t))
+            errors.push(`${flag}: ${JSON.stringify(t)} is not one of ${spec.choices!.join(", ")}`);
           return t;
         default:
           return t;
@@ -157,12 +162,31 @@ export function formatHelp(usage: string, description: string, specs: readonly O
   const lines = [`usage: ${usage}`, "", description.trim(), "", "options:"];
   const left = (s: OptionSpec): string => {
     const names = [s.name, ...(s.aliases ?? [])].map((n) => `--${n}`).join(", ");
-    const meta = s.kind === "flag" ? "" : s.choices ? ` {${s.choices.join(",")}}` : ` ${s.metavar ?? (s.kind === "floats" || s.kind === "ints" || s.kind === "strings" ? `${s.name.toUpperCase()} [...]` : s.name.toUpperCase())}`;
+    const meta =
+      s.kind === "flag"
+        ? ""
+        : s.choices
+          ? ` {${s.choices.join(",")}}`
+          : ` ${s.metavar ?? (s.kind === "floats" || s.kind === "ints" || s.kind === "strings" ? `${s.name.toUpperCase()} [...]` : s.name.toUpperCase())}`;
     return `  ${names}${meta}`;
   };
-  const all = [{ l: "  -h, --help", h: "show this help and exit" }, ...specs.map((s) => ({ l: left(s), h: s.help + (s.default !== undefined && s.kind !== "flag" ? ` (default: ${Array.isArray(s.default) ? (s.default as unknown[]).join(" ") : String(s.default)})` : "") }))];
+  const all = [
+    { l: "  -h, --help", h: "show this help and exit" },
+    ...specs.map((s) => ({
+      l: left(s),
+      h:
+        s.help +
+        (s.default !== undefined && s.kind !== "flag"
+          ? ` (default: ${Array.isArray(s.default) ? (s.default as unknown[]).join(" ") : String(s.default)})`
+          : ""),
+    })),
+  ];
   const width = Math.min(40, Math.max(...all.map((x) => x.l.length)) + 2);
-  for (const { l, h } of all) lines.push(l.length + 1 > width ? `${l}\n${" ".repeat(width)}${h}` : `${l.padEnd(width)}${h}`);
-  lines.push("", "Flags accept snake_case or kebab-case (--batch_size = --batch-size); list flags take several values (--momentum 0 -0.3).");
+  for (const { l, h } of all)
+    lines.push(l.length + 1 > width ? `${l}\n${" ".repeat(width)}${h}` : `${l.padEnd(width)}${h}`);
+  lines.push(
+    "",
+    "Flags accept snake_case or kebab-case (--batch_size = --batch-size); list flags take several values (--momentum 0 -0.3).",
+  );
   return lines.join("\n");
 }

@@ -19,7 +19,9 @@ export interface CommandSpec {
   flags: OptionSpec[];
 }
 
-const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) => ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name));
+const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) =>
+  ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name),
+);
 
 export const COMMANDS: Record<string, CommandSpec> = {
   sd: {
@@ -37,19 +39,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
   linearized: {
     summary: "linearized (kernel) SGD / Adam, R replicates (train_linearized.py)",
     usage: "powerlaw-sgd linearized [--runs R] [--optimizer sgd|adam] [--lr A ...] [options]",
-    description: "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).",
+    description:
+      "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).",
     flags: [...REGIME_FLAGS.linearized, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
   },
   run: {
     summary: "run a whole experiment from a JSON config",
     usage: "powerlaw-sgd run CONFIG.json [--db PATH] [--concurrency N] [--shard i/n] [--dry_run] [--quiet]",
-    description: "Runs every regime and setting of an experiment config (JSON Schema: `powerlaw-sgd schema`). Kernel and residual\npaths are relative to the config file. Rerunning resumes: finished runs are skipped.",
+    description:
+      "Runs every regime and setting of an experiment config (JSON Schema: `powerlaw-sgd schema`). Kernel and residual\npaths are relative to the config file. Rerunning resumes: finished runs are skipped.",
     flags: RUN_FLAGS,
   },
   query: {
     summary: "run read-only SQL on the results",
     usage: 'powerlaw-sgd query "SQL" [--db PATH] [--format json|csv|table]',
-    description: "Runs SQL on the results file, opened read-only. json: one array of row objects (numbers as JSON numbers,\nNaN/Infinity as null, timestamps as ISO strings).",
+    description:
+      "Runs SQL on the results file, opened read-only. json: one array of row objects (numbers as JSON numbers,\nNaN/Infinity as null, timestamps as ISO strings).",
     flags: [
       STORE_FLAGS[0],
       { name: "format", kind: "choice", choices: ["json", "csv", "table"], default: "table", help: "output format" },
@@ -61,7 +66,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     description: "Writes one file per table (experiments, problems, spectra, runs, curves, modes) to DIR.",
     flags: [
       STORE_FLAGS[0],
-      { name: "format", kind: "choice", choices: ["parquet", "arrow"], default: "parquet", help: "file format (arrow = Arrow IPC file, .arrow)" },
+      {
+        name: "format",
+        kind: "choice",
+        choices: ["parquet", "arrow"],
+        default: "parquet",
+        help: "file format (arrow = Arrow IPC file, .arrow)",
+      },
       { name: "out", kind: "string", metavar: "DIR", default: "data/export", help: "output folder" },
       { name: "tables", kind: "strings", metavar: "TABLE", default: EXPORT_TABLES, help: "tables to export" },
     ],
@@ -69,9 +80,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   theory: {
     summary: "generating-function predictions for each setting (no runs)",
     usage: "powerlaw-sgd theory [problem and sweep flags] [--tau T ...] [--format json|table]",
-    description: "For every setting: Ũ(1) (U1), Ṽ(1) (V1), the convergence verdict, α_crit at that β, b, τ, λ_c, the phase from (ν, ζ),\nthe predicted asymptotic loss law L_t ≈ constant·t^(−exponent), the optimal Ũ(1) and α, and both negative-momentum\nconditions. Kernel problems use ν, κ fitted from the spectrum. json: one array, one object per setting.",
+    description:
+      "For every setting: Ũ(1) (U1), Ṽ(1) (V1), the convergence verdict, α_crit at that β, b, τ, λ_c, the phase from (ν, ζ),\nthe predicted asymptotic loss law L_t ≈ constant·t^(−exponent), the optimal Ũ(1) and α, and both negative-momentum\nconditions. Kernel problems use ν, κ fitted from the spectrum. json: one array, one object per setting.",
     flags: [
-      ...REGIME_FLAGS.sd, ...PROBLEM_FLAGS, ...SWEEP_FLAGS,
+      ...REGIME_FLAGS.sd,
+      ...PROBLEM_FLAGS,
+      ...SWEEP_FLAGS,
       { name: "seed", kind: "int", default: 0, help: "seed (synthetic eigenvectors; irrelevant to the theory)" },
       { name: "format", kind: "choice", choices: ["json", "table"], default: "json", help: "output format" },
     ],
@@ -111,13 +125,19 @@ export function helpText(spec: CommandSpec): string {
  * Parses a command's arguments; a wrong number of positionals (and, unless `keepValueErrors`, any flag problem)
  * is a UsageError. Commands that validate a config keep value errors to report them with the config's problems.
  */
-export function parseOrUsage(argv: readonly string[], flags: OptionSpec[], maxPositionals: number,
-  positionalName?: string, keepValueErrors = false): ParsedArgs {
+export function parseOrUsage(
+  argv: readonly string[],
+  flags: OptionSpec[],
+  maxPositionals: number,
+  positionalName?: string,
+  keepValueErrors = false,
+): ParsedArgs {
   const a = parseArgs(argv, flags);
   const problems = keepValueErrors ? [] : [...a.errors];
   if (!a.help) {
     const extra = a.positionals.length - maxPositionals;
-    if (extra > 0) problems.push(`unexpected argument${extra > 1 ? "s" : ""}: ${a.positionals.slice(maxPositionals).join(" ")}`);
+    if (extra > 0)
+      problems.push(`unexpected argument${extra > 1 ? "s" : ""}: ${a.positionals.slice(maxPositionals).join(" ")}`);
     if (positionalName && a.positionals.length === 0) problems.push(`missing ${positionalName}`);
   }
   if (problems.length > 0) throw new UsageError(problems);

@@ -28,8 +28,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   const onSignal = (sig: NodeJS.Signals) => {
     if (signals.controller.signal.aborted) process.exit(sig === "SIGTERM" ? EXIT.sigterm : EXIT.sigint);
     signals.code = sig === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
-    io.err(`\n${sig}: stopping; finished runs are kept, unfinished ones will be redone next time `
-      + `(${sig} again to quit at once)\n`);
+    io.err(
+      `\n${sig}: stopping; finished runs are kept, unfinished ones will be redone next time ` +
+        `(${sig} again to quit at once)\n`,
+    );
     signals.controller.abort();
   };
   try {
@@ -66,12 +68,16 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     return EXIT.input;
   } catch (e) {
     if (e instanceof UsageError) {
-      const what = e.problems.length === 1 ? e.problems[0] : `${e.problems.length} problems:\n  ${e.problems.join("\n  ")}`;
+      const what =
+        e.problems.length === 1 ? e.problems[0] : `${e.problems.length} problems:\n  ${e.problems.join("\n  ")}`;
       io.err(`error: ${what}\n(see powerlaw-sgd ${command} --help)\n`);
       return EXIT.input;
     }
     if (e instanceof InputError) {
-      return reportProblems(io, e.issues.map((i) => formatIssue(i, command !== "run" ? flagLabel(i.path) : undefined)));
+      return reportProblems(
+        io,
+        e.issues.map((i) => formatIssue(i, command !== "run" ? flagLabel(i.path) : undefined)),
+      );
     }
     if (isStoreError(e)) {
       io.err(`error: ${e.message}\n`);

@@ -21,7 +21,7 @@ export async function queryCommand(io: Io, argv: readonly string[]): Promise<num
   const { runQuery, toCsv, toJson } = await import("../store/format.ts");
   const store = await Store.open(a.values.db as string, { readOnly: true });
   try {
-    let result;
+    let result: Awaited<ReturnType<typeof runQuery>>;
     try {
       result = await runQuery(store.connection, a.positionals[0]);
     } catch (e) {
@@ -46,7 +46,9 @@ export async function exportCommand(io: Io, argv: readonly string[]): Promise<nu
   const tables = a.values.tables as string[];
   const unknown = tables.filter((t) => !EXPORT_TABLES.includes(t));
   if (unknown.length) {
-    throw new UsageError(unknown.map((t) => `--tables: unknown table ${JSON.stringify(t)} (allowed: ${EXPORT_TABLES.join(", ")})`));
+    throw new UsageError(
+      unknown.map((t) => `--tables: unknown table ${JSON.stringify(t)} (allowed: ${EXPORT_TABLES.join(", ")})`),
+    );
   }
   const { Store } = await import("../store/store.ts");
   const { exportArrow, exportParquet } = await import("../store/export.ts");

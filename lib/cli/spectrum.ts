@@ -31,25 +31,50 @@ export async function spectrumCommand(argv: readonly string[], io: Io): Promise<
   if (a.positionals.length) messages.push(`unexpected argument(s): ${a.positionals.join(" ")}`);
   const { problem, issues } = datasetProblemFromFlags(v, a.given);
   // the problem is validated by the experiment schema (a one-step SD sweep stands in for the rest)
-  const parsed = parseExperiment({ experiment: "spectrum", problem: { ...problem, seed: v.seed }, regimes: [{ regime: "sd" }], sweep: { lr: [1], batch_size: [1] }, n_steps: 1 });
+  const parsed = parseExperiment({
+    experiment: "spectrum",
+    problem: { ...problem, seed: v.seed },
+    regimes: [{ regime: "sd" }],
+    sweep: { lr: [1], batch_size: [1] },
+    n_steps: 1,
+  });
   const reported = new Set(issues.map((i) => i.path).filter((p) => p !== ""));
-  const all = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter((i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)));
+  const all = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter(
+    (i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)),
+  );
   messages.push(...all.map((i) => formatIssue(i, flagLabel(i.path))));
   if (messages.length || !parsed.ok) return reportProblems(io, messages);
   const cfg = parsed.value.problem as DatasetProblemConfig;
   const db = v.db as string | undefined;
-  let p;
+  let p: Awaited<ReturnType<typeof loadDatasetProblem>>;
   try {
-    p = await loadDatasetProblem(cfg, { baseDir: process.cwd(), seed: cfg.seed ?? 0, dense: false, network: false, cacheDir: db !== undefined ? problemCacheDir(db) : null });
+    p = await loadDatasetProblem(cfg, {
+      baseDir: process.cwd(),
+      seed: cfg.seed ?? 0,
+      dense: false,
+      network: false,
+      cacheDir: db !== undefined ? problemCacheDir(db) : null,
+    });
   } catch (e) {
-    if (e instanceof InputError) return reportProblems(io, e.issues.map((i) => formatIssue(i, flagLabel(i.path))));
+    if (e instanceof InputError)
+      return reportProblems(
+        io,
+        e.issues.map((i) => formatIssue(i, flagLabel(i.path))),
+      );
     throw e;
   }
   const f = p.facts;
   const s = f.summary;
   const out: Record<string, unknown> = {
-    dataset: f.dataset, source: f.source, N: f.N, d: f.d, ntk: f.ntk, hidden_dim: f.hiddenDim, seed: f.seed,
-    lambda_max: f.lambdaMax, lr_scale: f.lrScale,
+    dataset: f.dataset,
+    source: f.source,
+    N: f.N,
+    d: f.d,
+    ntk: f.ntk,
+    hidden_dim: f.hiddenDim,
+    seed: f.seed,
+    lambda_max: f.lambdaMax,
+    lr_scale: f.lrScale,
     ...(s ?? { nu: null, nu_std: null, kappa: null, kappa_std: null, zeta: null, fit_error: f.fitError }),
   };
   if (db !== undefined) {
@@ -62,9 +87,22 @@ export async function spectrumCommand(argv: readonly string[], io: Io): Promise<
     out.problem = f.id;
   }
   if (v.format === "table") {
-    const rows: [string, unknown][] = Object.entries(out).filter(([k]) => k !== "lambda" && k !== "c").map(([k, x]) => [k, Array.isArray(x) ? JSON.stringify(x) : x]);
-    io.out(toTable({ columns: ["quantity", "value"], rows: rows.map(([k, x]) => [k, (typeof x === "number" ? Number(x.toPrecision(6)) : x ?? null) as never]) }));
-    if (s) io.out(toTable({ columns: ["k", "lambda", "C"], rows: s.lambda.map((l, i) => [l.k, Number(l.value.toPrecision(6)), Number(s.c[i].value.toPrecision(6))]) }));
+    const rows: [string, unknown][] = Object.entries(out)
+      .filter(([k]) => k !== "lambda" && k !== "c")
+      .map(([k, x]) => [k, Array.isArray(x) ? JSON.stringify(x) : x]);
+    io.out(
+      toTable({
+        columns: ["quantity", "value"],
+        rows: rows.map(([k, x]) => [k, (typeof x === "number" ? Number(x.toPrecision(6)) : (x ?? null)) as never]),
+      }),
+    );
+    if (s)
+      io.out(
+        toTable({
+          columns: ["k", "lambda", "C"],
+          rows: s.lambda.map((l, i) => [l.k, Number(l.value.toPrecision(6)), Number(s.c[i].value.toPrecision(6))]),
+        }),
+      );
   } else {
     io.out(JSON.stringify(out, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x), 2) + "\n");
   }

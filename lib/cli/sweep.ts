@@ -21,18 +21,27 @@ import { toTable } from "../store/format.ts";
 function summaryLine(s: RunSummary): string {
   const parts = [`${s.done} done`, `${s.diverged} diverged`, `${s.failed} failed`];
   if (s.skipped) parts.push(`${s.skipped} skipped (already finished)`);
-  return `${s.experiment}: ${s.total} runs: ${parts.join(", ")}${s.interrupted ? ", interrupted" : ""}`
-    + ` · ${s.curveRows} curve rows · ${s.seconds.toFixed(1)} s · ${s.db}\n`;
+  return (
+    `${s.experiment}: ${s.total} runs: ${parts.join(", ")}${s.interrupted ? ", interrupted" : ""}` +
+    ` · ${s.curveRows} curve rows · ${s.seconds.toFixed(1)} s · ${s.db}\n`
+  );
 }
 
 function dryRun(io: Io, e: Experiment, shard: { index: number; count: number } | undefined): void {
   const runs = shardRuns(expandRuns(e), shard);
   const rows = runs.map((r) => ({
-    index: r.index, regime: r.regime, tau: r.tau, lr: r.lr, momentum: r.momentum, batch_size: r.batchSize,
+    index: r.index,
+    regime: r.regime,
+    tau: r.tau,
+    lr: r.lr,
+    momentum: r.momentum,
+    batch_size: r.batchSize,
     schedule: r.schedule.kind,
     ...(r.schedule.kind === "jacobi" ? { a: r.schedule.a, b: r.schedule.b } : {}),
     ...(r.schedule.kind === "power" ? { p: r.schedule.p, n0: r.schedule.n0 } : {}),
-    replicate: r.replicate, n_steps: r.nSteps, record: recordLabel(r),
+    replicate: r.replicate,
+    n_steps: r.nSteps,
+    record: recordLabel(r),
   }));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cells = rows.map((r) => columns.map((c) => ((r as Record<string, unknown>)[c] ?? null) as never));
@@ -49,8 +58,14 @@ async function problemSize(e: Experiment, baseDir: string | undefined): Promise<
   return loadProblem(e.problem, { baseDir, dense: false, seed: e.seed }).N;
 }
 
-async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | undefined, configForStore: unknown,
-  signals: SignalState): Promise<number> {
+async function sweep(
+  io: Io,
+  e: Experiment,
+  a: ParsedArgs,
+  baseDir: string | undefined,
+  configForStore: unknown,
+  signals: SignalState,
+): Promise<number> {
   const v = a.values;
   const shard = parseShard(v.shard as string | undefined);
   if (shard.error) throw new UsageError([shard.error]);
@@ -70,8 +85,14 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
   let summary: RunSummary;
   try {
     summary = await runExperiment(e, {
-      db: v.db as string, concurrency: concurrency ?? defaultConcurrency(), baseDir, progress: !v.quiet,
-      signal: signals.controller.signal, shard: shard.value, configForStore, onEvent: live?.onEvent,
+      db: v.db as string,
+      concurrency: concurrency ?? defaultConcurrency(),
+      baseDir,
+      progress: !v.quiet,
+      signal: signals.controller.signal,
+      shard: shard.value,
+      configForStore,
+      onEvent: live?.onEvent,
     });
   } finally {
     await live?.close();
@@ -79,8 +100,10 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
   io.out(summaryLine(summary));
   if (summary.interrupted) return signals.code;
   if (summary.failed > 0) {
-    io.err(`${summary.failed} run(s) failed; see: powerlaw-sgd query "SELECT run_id, regime, lr, momentum, batch_size, `
-      + `error FROM runs WHERE status = 'failed'" --db ${v.db as string}\n`);
+    io.err(
+      `${summary.failed} run(s) failed; see: powerlaw-sgd query "SELECT run_id, regime, lr, momentum, batch_size, ` +
+        `error FROM runs WHERE status = 'failed'" --db ${v.db as string}\n`,
+    );
     return EXIT.failure;
   }
   return EXIT.ok;
@@ -89,8 +112,12 @@ async function sweep(io: Io, e: Experiment, a: ParsedArgs, baseDir: string | und
 export type FlagCommand = "sd" | "full" | "linearized" | "theory" | "compare" | "nn";
 
 /** sd | full | linearized | compare | nn | theory: flags → config → runner (or the theory table). */
-export async function flagCommand(io: Io, command: FlagCommand, argv: readonly string[],
-  signals: SignalState): Promise<number> {
+export async function flagCommand(
+  io: Io,
+  command: FlagCommand,
+  argv: readonly string[],
+  signals: SignalState,
+): Promise<number> {
   const spec = COMMANDS[command];
   const a = parseOrUsage(argv, spec.flags, 0, undefined, true);
   if (a.help) {
@@ -99,13 +126,15 @@ export async function flagCommand(io: Io, command: FlagCommand, argv: readonly s
   }
   // flag-level problems (unknown flags, values that are not numbers) and config-level ones, all at once;
   // a problem the flag translation already reported for a field is not repeated by the config's validation
-  const { input, issues } = command === "compare" || command === "nn"
-    ? networkFlagsToExperiment(command, a.values, a.given)
-    : flagsToExperiment(command, a.values, a.given);
+  const { input, issues } =
+    command === "compare" || command === "nn"
+      ? networkFlagsToExperiment(command, a.values, a.given)
+      : flagsToExperiment(command, a.values, a.given);
   const parsed = parseExperiment(input);
   const reported = new Set(issues.map((i) => i.path).filter((p) => p !== ""));
-  const configIssues = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))]
-    .filter((i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)));
+  const configIssues = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter(
+    (i) => ![...a.badFlags].some((f) => flagLabel(i.path).startsWith(`--${f} `)),
+  );
   if (a.errors.length > 0 || configIssues.length > 0 || !parsed.ok) {
     return reportProblems(io, [...a.errors, ...configIssues.map((i) => formatIssue(i, flagLabel(i.path)))]);
   }
@@ -141,7 +170,11 @@ export async function runCommand(io: Io, argv: readonly string[], signals: Signa
     return configProblem(io, `not valid JSON: ${(e as Error).message}`, path, "a JSON document");
   }
   const parsed = parseExperiment(json);
-  if (!parsed.ok) return reportProblems(io, parsed.issues.map((i) => formatIssue(i)));
+  if (!parsed.ok)
+    return reportProblems(
+      io,
+      parsed.issues.map((i) => formatIssue(i)),
+    );
   const args = { ...a, values: { db: DEFAULT_DB, ...a.values } };
   return sweep(io, parsed.value, args, dirname(resolve(path)), parsed.value, signals);
 }

@@ -10,8 +10,19 @@ import type { TheoryRow } from "../predict/theoryRows.ts";
 import { toTable } from "../store/format.ts";
 
 const TABLE_COLUMNS: (keyof TheoryRow)[] = [
-  "tau", "lr", "momentum", "batch_size", "gamma", "U1", "V1", "converges", "alpha_crit", "lambda_crit", "phase",
-  "U1_opt", "alpha_opt",
+  "tau",
+  "lr",
+  "momentum",
+  "batch_size",
+  "gamma",
+  "U1",
+  "V1",
+  "converges",
+  "alpha_crit",
+  "lambda_crit",
+  "phase",
+  "U1_opt",
+  "alpha_opt",
 ];
 
 export async function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): Promise<number> {
@@ -30,10 +41,12 @@ export async function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): Promi
     const fmt = (x: unknown) => (typeof x === "number" ? Number(x.toPrecision(6)) : (x as never));
     const law = (r: TheoryRow) =>
       r.law ? `${Number(r.law.constant.toPrecision(4))}·t^-${Number(r.law.exponent.toPrecision(4))}` : null;
-    io.out(toTable({
-      columns: [...TABLE_COLUMNS, "law"],
-      rows: rows.map((r) => [...TABLE_COLUMNS.map((c) => fmt(r[c])), law(r)]),
-    }));
+    io.out(
+      toTable({
+        columns: [...TABLE_COLUMNS, "law"],
+        rows: rows.map((r) => [...TABLE_COLUMNS.map((c) => fmt(r[c])), law(r)]),
+      }),
+    );
   } else {
     io.out(JSON.stringify(rows, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x), 2) + "\n");
   }

@@ -56,7 +56,11 @@ export function aggregate(lists: readonly (readonly number[])[], mode: "prod" | 
   if (lists.some((l) => l.length === 0)) return [];
   if (mode === "zip") {
     const n = Math.max(...lists.map((l) => l.length));
-    for (const l of lists) if (l.length !== 1 && l.length !== n) throw new RangeError(`zip: lists must have equal lengths or length 1, got ${lists.map((x) => x.length).join(", ")}`);
+    for (const l of lists)
+      if (l.length !== 1 && l.length !== n)
+        throw new RangeError(
+          `zip: lists must have equal lengths or length 1, got ${lists.map((x) => x.length).join(", ")}`,
+        );
     return Array.from({ length: n }, (_, i) => lists.map((l) => (l.length === 1 ? l[0] : l[i])));
   }
   let out: number[][] = [[]];
@@ -75,16 +79,27 @@ export function expandSettings(e: Experiment): Setting[] {
   switch (sched.kind) {
     case "constant":
       return aggregate([s.batch_size, s.lr, momentum], s.aggr_type).map(([batchSize, lr, m]) => ({
-        batchSize, lr, momentum: m, schedule: { kind: "constant", lr, momentum: m },
+        batchSize,
+        lr,
+        momentum: m,
+        schedule: { kind: "constant", lr, momentum: m },
       }));
     case "jacobi":
       return aggregate([s.batch_size, s.lr, sched.a, sched.b], s.aggr_type).map(([batchSize, lr, a, b]) => ({
-        batchSize, lr, momentum: null, schedule: { kind: "jacobi", lr, a, b, indexing: sched.indexing },
+        batchSize,
+        lr,
+        momentum: null,
+        schedule: { kind: "jacobi", lr, a, b, indexing: sched.indexing },
       }));
     case "power":
-      return aggregate([s.batch_size, s.lr, momentum, sched.p, sched.n0], s.aggr_type).map(([batchSize, lr, m, p, n0]) => ({
-        batchSize, lr, momentum: m, schedule: { kind: "power", lr, p, n0, momentum: m },
-      }));
+      return aggregate([s.batch_size, s.lr, momentum, sched.p, sched.n0], s.aggr_type).map(
+        ([batchSize, lr, m, p, n0]) => ({
+          batchSize,
+          lr,
+          momentum: m,
+          schedule: { kind: "power", lr, p, n0, momentum: m },
+        }),
+      );
   }
 }
 
@@ -101,21 +116,64 @@ export function expandRuns(e: Experiment): RunSpec[] {
   for (const r of e.regimes) {
     if (r.regime === "sd") {
       for (const tau of r.tau) {
-        for (const st of settings) runs.push({ index: runs.length, regime: "sd", tau, ...st, replicate: 0, seed: e.seed, optimizer: null, ...common });
+        for (const st of settings)
+          runs.push({
+            index: runs.length,
+            regime: "sd",
+            tau,
+            ...st,
+            replicate: 0,
+            seed: e.seed,
+            optimizer: null,
+            ...common,
+          });
       }
     } else if (r.regime === "full") {
-      for (const st of settings) runs.push({ index: runs.length, regime: "full", tau: null, ...st, replicate: 0, seed: e.seed, optimizer: null, ...common });
+      for (const st of settings)
+        runs.push({
+          index: runs.length,
+          regime: "full",
+          tau: null,
+          ...st,
+          replicate: 0,
+          seed: e.seed,
+          optimizer: null,
+          ...common,
+        });
     } else if (r.regime === "linearized") {
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
-          runs.push({ index: runs.length, regime: "linearized", tau: null, ...st, replicate: rep, seed: e.seed, optimizer: r.optimizer, ...common });
+          runs.push({
+            index: runs.length,
+            regime: "linearized",
+            tau: null,
+            ...st,
+            replicate: rep,
+            seed: e.seed,
+            optimizer: r.optimizer,
+            ...common,
+          });
         }
       }
     } else {
-      const nn = { applyLrScale: r.lr_scale, engine: r.engine, ...(r.engine === "tfjs" ? { tfBackend: r.backend } : {}) };
+      const nn = {
+        applyLrScale: r.lr_scale,
+        engine: r.engine,
+        ...(r.engine === "tfjs" ? { tfBackend: r.backend } : {}),
+      };
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
-          runs.push({ index: runs.length, regime: "nn", tau: null, ...st, replicate: rep, seed: e.seed, optimizer: null, ...common, ...nn });
+          runs.push({
+            index: runs.length,
+            regime: "nn",
+            tau: null,
+            ...st,
+            replicate: rep,
+            seed: e.seed,
+            optimizer: null,
+            ...common,
+            ...nn,
+          });
         }
       }
     }

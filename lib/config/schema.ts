@@ -78,7 +78,11 @@ export const DatasetProblemSchema = z.strictObject({
 });
 
 /** The problem: a synthetic power law, a kernel + residual from files, or a network on a data set. */
-export const ProblemSchema = z.discriminatedUnion("kind", [SyntheticProblemSchema, KernelProblemSchema, DatasetProblemSchema]);
+export const ProblemSchema = z.discriminatedUnion("kind", [
+  SyntheticProblemSchema,
+  KernelProblemSchema,
+  DatasetProblemSchema,
+]);
 
 export const SdRegimeSchema = z.strictObject({
   regime: z.literal("sd"),
@@ -103,7 +107,12 @@ export const NnRegimeSchema = z.strictObject({
   /** TensorFlow.js backend of engine 'tfjs' (auto: tfjs-node if it loads, else wasm, else cpu) */
   backend: z.enum(TF_BACKEND_CHOICES).default("auto"),
 });
-export const RegimeSchema = z.discriminatedUnion("regime", [SdRegimeSchema, FullRegimeSchema, LinearizedRegimeSchema, NnRegimeSchema]);
+export const RegimeSchema = z.discriminatedUnion("regime", [
+  SdRegimeSchema,
+  FullRegimeSchema,
+  LinearizedRegimeSchema,
+  NnRegimeSchema,
+]);
 
 export const ScheduleSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("constant") }),
@@ -254,7 +263,11 @@ function schemaAt(schema: z.ZodType, path: readonly PropertyKey[], root: unknown
 function describeNumberChecks(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === "too_small") {
     const op = issue.inclusive ? "≥" : ">";
-    return issue.origin === "array" ? `at least ${issue.minimum} item(s)` : issue.origin === "string" ? "a non-empty string" : `a number ${op} ${issue.minimum}`;
+    return issue.origin === "array"
+      ? `at least ${issue.minimum} item(s)`
+      : issue.origin === "string"
+        ? "a non-empty string"
+        : `a number ${op} ${issue.minimum}`;
   }
   if (issue.code === "too_big") {
     const op = issue.inclusive ? "≤" : "<";
@@ -264,7 +277,11 @@ function describeNumberChecks(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /** zod issues → ConfigIssues with the value as found in the input and the allowed values or keys. */
-export function fromZodIssues(issues: readonly z.core.$ZodIssue[], input: unknown, schema: z.ZodType = ExperimentSchema): ConfigIssue[] {
+export function fromZodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  schema: z.ZodType = ExperimentSchema,
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path;
@@ -274,24 +291,40 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], input: unknow
         const s = schemaAt(schema, path, input);
         const allowed = s instanceof z.ZodObject ? Object.keys(s.shape).join(", ") : undefined;
         for (const key of issue.keys) {
-          out.push({ path: formatPath([...path, key]), message: "unknown key", value: valueAt(input, [...path, key]), allowed });
+          out.push({
+            path: formatPath([...path, key]),
+            message: "unknown key",
+            value: valueAt(input, [...path, key]),
+            allowed,
+          });
         }
         break;
       }
       case "invalid_type": {
         const missing = value === undefined;
-        const expected = issue.expected === "int" ? "an integer" : issue.expected === "number" ? "a finite number" : issue.expected;
+        const expected =
+          issue.expected === "int" ? "an integer" : issue.expected === "number" ? "a finite number" : issue.expected;
         out.push({ path: formatPath(path), message: missing ? "required" : "wrong type", value, allowed: expected });
         break;
       }
       case "invalid_value":
-        out.push({ path: formatPath(path), message: "not one of the allowed values", value, allowed: issue.values.map((v) => JSON.stringify(v)).join(" | ") });
+        out.push({
+          path: formatPath(path),
+          message: "not one of the allowed values",
+          value,
+          allowed: issue.values.map((v) => JSON.stringify(v)).join(" | "),
+        });
         break;
       case "invalid_union": {
         const u = issue as z.core.$ZodIssueInvalidUnion & { discriminator?: string; options?: unknown[] };
         if (u.discriminator) {
           const p = path[path.length - 1] === u.discriminator ? path : [...path, u.discriminator];
-          out.push({ path: formatPath(p), message: value === undefined ? "required" : "not one of the allowed values", value: valueAt(input, p), allowed: (u.options ?? []).map((v) => JSON.stringify(v)).join(" | ") });
+          out.push({
+            path: formatPath(p),
+            message: value === undefined ? "required" : "not one of the allowed values",
+            value: valueAt(input, p),
+            allowed: (u.options ?? []).map((v) => JSON.stringify(v)).join(" | "),
+          });
         } else {
           out.push({ path: formatPath(path), message: issue.message, value });
         }
@@ -299,8 +332,16 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], input: unknow
       }
       default: {
         const allowed = describeNumberChecks(issue);
-        const message = issue.code === "too_small" ? (issue.origin === "array" ? "too few items" : "too small")
-          : issue.code === "too_big" ? (issue.origin === "array" ? "too many items" : "too large") : issue.message;
+        const message =
+          issue.code === "too_small"
+            ? issue.origin === "array"
+              ? "too few items"
+              : "too small"
+            : issue.code === "too_big"
+              ? issue.origin === "array"
+                ? "too many items"
+                : "too large"
+              : issue.message;
         out.push({ path: formatPath(path), message, value, allowed });
       }
     }
@@ -322,8 +363,10 @@ export function parseExperiment(input: unknown): ParseResult<Experiment> {
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: r.data };
 }
 
-const isNumList = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number");
-const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const isNumList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number");
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * Cross-field rules: zip lengths (equal or 1), batch sizes ≤ N when N is known from the config, momentum not
@@ -340,33 +383,66 @@ export function checkExperiment(input: unknown): ConfigIssue[] {
     const n = Math.max(...lists.map(([, v]) => v.length));
     for (const [name, v] of lists) {
       if (v.length !== 1 && v.length !== n) {
-        issues.push({ path: `sweep.${name}`, message: `with aggr_type 'zip' every list has the same length or length 1; the longest has ${n}`, value: v, allowed: `a list of length 1 or ${n}` });
+        issues.push({
+          path: `sweep.${name}`,
+          message: `with aggr_type 'zip' every list has the same length or length 1; the longest has ${n}`,
+          value: v,
+          allowed: `a list of length 1 or ${n}`,
+        });
       }
     }
   }
   const m = s.momentum;
   if (sched.kind === "jacobi" && m !== undefined && !(Array.isArray(m) && m.length === 1 && m[0] === 0)) {
-    issues.push({ path: "sweep.momentum", message: "the jacobi schedule sets β_n from a and b; momentum is not used with it", value: m, allowed: "omit it (or [0])" });
+    issues.push({
+      path: "sweep.momentum",
+      message: "the jacobi schedule sets β_n from a and b; momentum is not used with it",
+      value: m,
+      allowed: "omit it (or [0])",
+    });
   }
   const p = obj(e.problem);
-  if ((p.kind === "synthetic" || p.kind === "dataset") && typeof p.N === "number" && Number.isInteger(p.N) && p.N >= 2) issues.push(...checkBatchSizes(s.batch_size, p.N));
+  if ((p.kind === "synthetic" || p.kind === "dataset") && typeof p.N === "number" && Number.isInteger(p.N) && p.N >= 2)
+    issues.push(...checkBatchSizes(s.batch_size, p.N));
   if (p.kind === "dataset") issues.push(...checkDatasetProblem(p));
   const seen = new Set<unknown>();
   if (Array.isArray(e.regimes)) {
     e.regimes.forEach((r, i) => {
       const name = obj(r).regime;
       if (typeof name !== "string") return;
-      if (seen.has(name)) issues.push({ path: `regimes[${i}].regime`, message: "regime listed twice (put all its τ values in one entry)", value: name, allowed: "each regime once" });
+      if (seen.has(name))
+        issues.push({
+          path: `regimes[${i}].regime`,
+          message: "regime listed twice (put all its τ values in one entry)",
+          value: name,
+          allowed: "each regime once",
+        });
       seen.add(name);
       if (name === "nn") {
         if (p.kind !== undefined && p.kind !== "dataset") {
-          issues.push({ path: `regimes[${i}].regime`, message: `the network regime needs a network: problem.kind 'dataset', not ${JSON.stringify(p.kind)}`, value: name, allowed: "sd | full | linearized for this problem" });
+          issues.push({
+            path: `regimes[${i}].regime`,
+            message: `the network regime needs a network: problem.kind 'dataset', not ${JSON.stringify(p.kind)}`,
+            value: name,
+            allowed: "sd | full | linearized for this problem",
+          });
         } else if (p.kind === "dataset" && p.ntk === "analytic") {
-          issues.push({ path: "problem.ntk", message: "the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical'", value: p.ntk, allowed: '"empirical" (or drop the nn regime)' });
+          issues.push({
+            path: "problem.ntk",
+            message:
+              "the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical'",
+            value: p.ntk,
+            allowed: '"empirical" (or drop the nn regime)',
+          });
         }
         const rr = obj(r);
         if (rr.engine !== "tfjs" && rr.backend !== undefined && rr.backend !== "auto") {
-          issues.push({ path: `regimes[${i}].backend`, message: "the TensorFlow.js backend only applies to engine 'tfjs'", value: rr.backend, allowed: 'omit it, or set engine "tfjs"' });
+          issues.push({
+            path: `regimes[${i}].backend`,
+            message: "the TensorFlow.js backend only applies to engine 'tfjs'",
+            value: rr.backend,
+            allowed: 'omit it, or set engine "tfjs"',
+          });
         }
       }
     });
@@ -390,12 +466,35 @@ function checkDatasetProblem(p: Record<string, unknown>): ConfigIssue[] {
   if (typeof ds !== "string" || !(DATASETS as readonly string[]).includes(ds)) return issues;
   for (const [field, owners] of Object.entries(DATASET_FIELDS)) {
     if (p[field] !== undefined && !owners.includes(ds as never)) {
-      issues.push({ path: `problem.${field}`, message: `only applies to dataset ${owners.map((o) => `'${o}'`).join(" or ")}, not '${ds}'`, value: p[field], allowed: "omit it" });
+      issues.push({
+        path: `problem.${field}`,
+        message: `only applies to dataset ${owners.map((o) => `'${o}'`).join(" or ")}, not '${ds}'`,
+        value: p[field],
+        allowed: "omit it",
+      });
     }
   }
-  if (ds === "tabular" && p.path === undefined) issues.push({ path: "problem.path", message: "dataset 'tabular' needs the data file", value: undefined, allowed: "a .csv or .parquet file (relative to the config file)" });
-  if (ds === "tabular" && p.target === undefined) issues.push({ path: "problem.target", message: "dataset 'tabular' needs the target column", value: undefined, allowed: "a numeric column of the file" });
-  if (ds === "cifar10" && p.path === undefined) issues.push({ path: "problem.path", message: "dataset 'cifar10' needs the folder of the binary batches", value: undefined, allowed: "a folder holding data_batch_1.bin … (or cifar-10-batches-bin)" });
+  if (ds === "tabular" && p.path === undefined)
+    issues.push({
+      path: "problem.path",
+      message: "dataset 'tabular' needs the data file",
+      value: undefined,
+      allowed: "a .csv or .parquet file (relative to the config file)",
+    });
+  if (ds === "tabular" && p.target === undefined)
+    issues.push({
+      path: "problem.target",
+      message: "dataset 'tabular' needs the target column",
+      value: undefined,
+      allowed: "a numeric column of the file",
+    });
+  if (ds === "cifar10" && p.path === undefined)
+    issues.push({
+      path: "problem.path",
+      message: "dataset 'cifar10' needs the folder of the binary batches",
+      value: undefined,
+      allowed: "a folder holding data_batch_1.bin … (or cifar-10-batches-bin)",
+    });
   return issues;
 }
 
@@ -404,7 +503,13 @@ export function checkBatchSizes(batchSizes: unknown, N: number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!Array.isArray(batchSizes)) return issues;
   batchSizes.forEach((b, i) => {
-    if (typeof b === "number" && Number.isInteger(b) && b > N) issues.push({ path: `sweep.batch_size[${i}]`, message: `batch size larger than N = ${N}`, value: b, allowed: `an integer in 1..${N}` });
+    if (typeof b === "number" && Number.isInteger(b) && b > N)
+      issues.push({
+        path: `sweep.batch_size[${i}]`,
+        message: `batch size larger than N = ${N}`,
+        value: b,
+        allowed: `an integer in 1..${N}`,
+      });
   });
   return issues;
 }
@@ -412,7 +517,10 @@ export function checkBatchSizes(batchSizes: unknown, N: number): ConfigIssue[] {
 /** The lists that take part in the product/zip, in the reference's order (batch_size, lr, momentum, a, b). */
 function sweptListsRaw(s: Record<string, unknown>): [string, unknown][] {
   const sched = obj(s.schedule);
-  const lists: [string, unknown][] = [["batch_size", s.batch_size], ["lr", s.lr]];
+  const lists: [string, unknown][] = [
+    ["batch_size", s.batch_size],
+    ["lr", s.lr],
+  ];
   if (sched.kind !== "jacobi") lists.push(["momentum", s.momentum ?? [0]]);
   if (sched.kind === "jacobi") lists.push(["schedule.a", sched.a ?? [1]], ["schedule.b", sched.b ?? [1]]);
   if (sched.kind === "power") lists.push(["schedule.p", sched.p], ["schedule.n0", sched.n0]);

@@ -19,7 +19,18 @@ import { DEFAULT_DATA_SEED, DataError, checkSubsetSize, stratifiedSubset, type D
 
 export const CIFAR10_DIM = 3072;
 export const CIFAR10_RECORD = 1 + CIFAR10_DIM;
-export const CIFAR10_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"] as const;
+export const CIFAR10_LABELS = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+] as const;
 
 export interface Cifar10Options {
   /** folder holding data_batch_*.bin (e.g. the extracted cifar-10-batches-bin) */
@@ -31,7 +42,11 @@ export interface Cifar10Options {
 }
 
 /** Reads and validates CIFAR-10 binary batch files: labels and pixel bytes (records concatenated). */
-export function readCifar10Files(paths: readonly string[]): { labels: Uint8Array; pixels: Uint8Array; counts: number[] } {
+export function readCifar10Files(paths: readonly string[]): {
+  labels: Uint8Array;
+  pixels: Uint8Array;
+  counts: number[];
+} {
   const parts: Buffer[] = [];
   const counts: number[] = [];
   for (const path of paths) {
@@ -39,12 +54,17 @@ export function readCifar10Files(paths: readonly string[]): { labels: Uint8Array
     const buf = readFileSync(path);
     if (buf.length === 0) throw new DataError(`cifar10: ${path}: the file is empty`);
     if (buf.length % CIFAR10_RECORD !== 0) {
-      throw new DataError(`cifar10: ${path}: size ${buf.length} bytes is not a multiple of ${CIFAR10_RECORD} (1 label byte + 3072 pixel bytes per image): not a CIFAR-10 binary batch, or truncated`);
+      throw new DataError(
+        `cifar10: ${path}: size ${buf.length} bytes is not a multiple of ${CIFAR10_RECORD} (1 label byte + 3072 pixel bytes per image): not a CIFAR-10 binary batch, or truncated`,
+      );
     }
     const n = buf.length / CIFAR10_RECORD;
     for (let r = 0; r < n; r++) {
       const label = buf[r * CIFAR10_RECORD];
-      if (label > 9) throw new DataError(`cifar10: ${path}: record ${r} has label byte ${label}, expected 0–9 (is this the CIFAR-100 format?)`);
+      if (label > 9)
+        throw new DataError(
+          `cifar10: ${path}: record ${r} has label byte ${label}, expected 0–9 (is this the CIFAR-100 format?)`,
+        );
     }
     parts.push(buf);
     counts.push(n);
@@ -76,7 +96,9 @@ export function cifar10TrainingFiles(dir: string): string[] {
     .sort((a, b) => Number(a[1]) - Number(b[1]))
     .map((m) => join(abs, m[0]));
   if (files.length === 0) {
-    throw new DataError(`cifar10: no data_batch_*.bin in ${abs} (expected the CIFAR-10 binary version: data_batch_1.bin … data_batch_5.bin)`);
+    throw new DataError(
+      `cifar10: no data_batch_*.bin in ${abs} (expected the CIFAR-10 binary version: data_batch_1.bin … data_batch_5.bin)`,
+    );
   }
   return files;
 }
@@ -98,14 +120,18 @@ export function loadCifar10(options: Cifar10Options): Dataset {
   let ss = 0;
   for (let v = 0; v < 256; v++) ss += hist[v] * (v - mean) ** 2;
   const std = Math.sqrt(ss / (pixels.length - 1));
-  if (!(std > 0)) throw new DataError(`cifar10: every pixel of ${paths.join(", ")} has the same value: cannot standardise`);
+  if (!(std > 0))
+    throw new DataError(`cifar10: every pixel of ${paths.join(", ")} has the same value: cannot standardise`);
   let ls = 0;
   for (let i = 0; i < M; i++) ls += labels[i];
   const lMean = ls / M;
   let lss = 0;
   for (let i = 0; i < M; i++) lss += (labels[i] - lMean) ** 2;
   const lStd = Math.sqrt(lss / (M - 1));
-  if (!(lStd > 0)) throw new DataError(`cifar10: every image of ${paths.join(", ")} has label ${labels[0]}: cannot standardise the target`);
+  if (!(lStd > 0))
+    throw new DataError(
+      `cifar10: every image of ${paths.join(", ")} has label ${labels[0]}: cannot standardise the target`,
+    );
   const indices = stratifiedSubset(labels, N, seed);
   const d = CIFAR10_DIM;
   const x = new Float64Array(N * d);
@@ -119,7 +145,23 @@ export function loadCifar10(options: Cifar10Options): Dataset {
     y[r] = (labels[indices[r]] - lMean) / lStd;
   }
   return {
-    name: "cifar10", source: paths.join(","), N, d, x, y, indices, rawTargets,
-    info: { seed, total: M, files: paths, pixelMean: mean, pixelStd: std, targetMean: lMean, targetStd: lStd, stratified: true },
+    name: "cifar10",
+    source: paths.join(","),
+    N,
+    d,
+    x,
+    y,
+    indices,
+    rawTargets,
+    info: {
+      seed,
+      total: M,
+      files: paths,
+      pixelMean: mean,
+      pixelStd: std,
+      targetMean: lMean,
+      targetStd: lStd,
+      stratified: true,
+    },
   };
 }

@@ -51,17 +51,22 @@ export function stratifiedSubset(labels: ArrayLike<number>, N: number, seed: num
   for (let i = 0; i < M; i++) {
     const c = labels[i];
     let list = classes.get(c);
-    if (!list) classes.set(c, (list = []));
+    if (!list) {
+      list = [];
+      classes.set(c, list);
+    }
     list.push(i);
   }
   const keys = [...classes.keys()].sort((a, b) => a - b);
   const counts = keys.map((k) => Math.floor((N * classes.get(k)!.length) / M));
   let left = N - counts.reduce((a, b) => a + b, 0);
-  const order = keys.map((k, j) => j).sort((a, b) => {
-    const ra = (N * classes.get(keys[a])!.length) / M - counts[a];
-    const rb = (N * classes.get(keys[b])!.length) / M - counts[b];
-    return rb - ra || classes.get(keys[b])!.length - classes.get(keys[a])!.length || keys[a] - keys[b];
-  });
+  const order = keys
+    .map((_k, j) => j)
+    .sort((a, b) => {
+      const ra = (N * classes.get(keys[a])!.length) / M - counts[a];
+      const rb = (N * classes.get(keys[b])!.length) / M - counts[b];
+      return rb - ra || classes.get(keys[b])!.length - classes.get(keys[a])!.length || keys[a] - keys[b];
+    });
   for (const j of order) {
     if (left === 0) break;
     if (counts[j] < classes.get(keys[j])!.length) {

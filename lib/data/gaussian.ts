@@ -31,13 +31,23 @@ export function loadGaussian(options: GaussianOptions): Dataset {
   const teacher = { d, H, w1: rng.normals(H * d), b1: rng.normals(H), w2: rng.normals(H) };
   const raw = forward(teacher, x, N);
   const { mean, std } = meanStd(raw);
-  if (!(std > 0)) throw new DataError(`gaussian: the teacher's outputs are constant on the ${N} points: cannot standardise the target`);
+  if (!(std > 0))
+    throw new DataError(
+      `gaussian: the teacher's outputs are constant on the ${N} points: cannot standardise the target`,
+    );
   const y = new Float64Array(N);
   for (let i = 0; i < N; i++) y[i] = (raw[i] - mean) / std;
   const indices = new Int32Array(N);
   for (let i = 0; i < N; i++) indices[i] = i;
   return {
-    name: "gaussian", source: `gaussian(d=${d}, teacher width ${H}, seed ${seed})`, N, d, x, y, indices, rawTargets: raw,
+    name: "gaussian",
+    source: `gaussian(d=${d}, teacher width ${H}, seed ${seed})`,
+    N,
+    d,
+    x,
+    y,
+    indices,
+    rawTargets: raw,
     info: { seed, inputDim: d, teacherWidth: H, targetMean: mean, targetStd: std },
   };
 }

@@ -23,7 +23,6 @@ export type DatasetSpec =
   | { readonly kind: "diamonds"; readonly N?: number; readonly seed?: number; readonly categorical?: CategoricalPolicy }
   | ({ readonly kind: "gaussian" } & GaussianOptions);
 
-
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   switch (spec.kind) {
     case "mnist":
@@ -37,6 +36,8 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
     case "gaussian":
       return loadGaussian(spec);
     default:
-      throw new DataError(`unknown dataset kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected ${DATASETS.join(", ")})`);
+      throw new DataError(
+        `unknown dataset kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected ${DATASETS.join(", ")})`,
+      );
   }
 }

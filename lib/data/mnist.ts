@@ -86,7 +86,22 @@ export function loadMnist(options: MnistOptions): Dataset {
     y[r] = (labels[indices[r]] - lb.mean) / lb.std;
   }
   return {
-    name: "mnist", source: files[0].replace(/0\.json$/, "{0..9}.json"), N, d, x, y, indices, rawTargets,
-    info: { seed, total: M, pixelMean: px.mean, pixelStd: px.std, targetMean: lb.mean, targetStd: lb.std, stratified: true },
+    name: "mnist",
+    source: files[0].replace(/0\.json$/, "{0..9}.json"),
+    N,
+    d,
+    x,
+    y,
+    indices,
+    rawTargets,
+    info: {
+      seed,
+      total: M,
+      pixelMean: px.mean,
+      pixelStd: px.std,
+      targetMean: lb.mean,
+      targetStd: lb.std,
+      stratified: true,
+    },
   };
 }

@@ -33,7 +33,8 @@ export interface TabularOptions {
   readonly name?: string;
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?)$/;
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?)$/;
 const TEXT = /^(VARCHAR|ENUM\(.*\))$/s;
 
 type Kind = "numeric" | "boolean" | "categorical";
@@ -55,7 +56,8 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
   if (!statSync(path).isFile()) throw new DataError(`${where}: not a file`);
   const source = reader(path);
   const categorical = options.categorical ?? "onehot";
-  if (categorical !== "onehot" && categorical !== "error") throw new DataError(`${where}: categorical must be "onehot" or "error", got ${String(categorical)}`);
+  if (categorical !== "onehot" && categorical !== "error")
+    throw new DataError(`${where}: categorical must be "onehot" or "error", got ${String(categorical)}`);
   const maxCategories = options.maxCategories ?? 100;
   const seed = options.seed ?? DEFAULT_DATA_SEED;
   const drop = new Set(options.drop ?? []);
@@ -74,7 +76,9 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     if (!names.includes(options.target)) {
       throw new DataError(`${where}: no target column "${options.target}" (columns: ${names.join(", ")})`);
     }
-    for (const d of drop) if (!names.includes(d)) throw new DataError(`${where}: cannot drop "${d}": no such column (columns: ${names.join(", ")})`);
+    for (const d of drop)
+      if (!names.includes(d))
+        throw new DataError(`${where}: cannot drop "${d}": no such column (columns: ${names.join(", ")})`);
     const kinds = new Map<string, Kind>();
     for (const { name, type } of columns) {
       if (name !== options.target && drop.has(name)) continue;
@@ -82,7 +86,10 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
       if (NUMERIC.test(type)) kind = "numeric";
       else if (type === "BOOLEAN") kind = "boolean";
       else if (TEXT.test(type)) kind = "categorical";
-      else throw new DataError(`${where}: column "${name}" has type ${type}, which is neither numeric nor categorical text (drop it)`);
+      else
+        throw new DataError(
+          `${where}: column "${name}" has type ${type}, which is neither numeric nor categorical text (drop it)`,
+        );
       if (name === options.target && kind !== "numeric" && kind !== "boolean") {
         throw new DataError(`${where}: target column "${name}" is not numeric (${type})`);
       }
@@ -107,7 +114,8 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     const byName = new Map(used.map((n, j) => [n, cols[j]]));
     for (const n of used) {
       const col = byName.get(n)!;
-      let missing = 0, first = -1;
+      let missing = 0,
+        first = -1;
       for (let i = 0; i < rows; i++) {
         const v = col[i];
         if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) {
@@ -115,24 +123,32 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
           missing++;
         }
       }
-      if (missing) throw new DataError(`${where}: column "${n}" has ${missing} missing or non-finite value(s) (first at data row ${first + 1})`);
+      if (missing)
+        throw new DataError(
+          `${where}: column "${n}" has ${missing} missing or non-finite value(s) (first at data row ${first + 1})`,
+        );
       if (kinds.get(n) === "categorical") {
         const strings = col as string[];
         const numericAt = strings.findIndex((v) => v.trim() !== "" && Number.isFinite(Number(v)));
         const textAt = strings.findIndex((v) => !(v.trim() !== "" && Number.isFinite(Number(v))));
         if (numericAt >= 0 && textAt >= 0) {
-          throw new DataError(`${where}: column "${n}" mixes numbers and text (${JSON.stringify(strings[numericAt])} at data row ${numericAt + 1}, ${JSON.stringify(strings[textAt])} at data row ${textAt + 1}): a non-numeric value in a numeric column? Fix the file or drop the column`);
+          throw new DataError(
+            `${where}: column "${n}" mixes numbers and text (${JSON.stringify(strings[numericAt])} at data row ${numericAt + 1}, ${JSON.stringify(strings[textAt])} at data row ${textAt + 1}): a non-numeric value in a numeric column? Fix the file or drop the column`,
+          );
         }
         const distinct = new Set(col as string[]).size;
         if (distinct > maxCategories) {
           const sample = (col as string[]).find((s) => Number.isNaN(Number(s)));
-          throw new DataError(`${where}: column "${n}" is not numeric (e.g. ${JSON.stringify(sample ?? col[0])}) and has ${distinct} distinct values, more than maxCategories = ${maxCategories} for one-hot encoding; drop it or fix the file`);
+          throw new DataError(
+            `${where}: column "${n}" is not numeric (e.g. ${JSON.stringify(sample ?? col[0])}) and has ${distinct} distinct values, more than maxCategories = ${maxCategories} for one-hot encoding; drop it or fix the file`,
+          );
         }
       }
     }
     const N = options.N ?? rows;
     checkSubsetSize(`${where} (${rows} rows)`, N, rows);
-    const indices = options.N === undefined ? Int32Array.from({ length: rows }, (_, i) => i) : randomSubset(rows, N, seed);
+    const indices =
+      options.N === undefined ? Int32Array.from({ length: rows }, (_, i) => i) : randomSubset(rows, N, seed);
 
     // features on the subset
     const featureNames: string[] = [];
@@ -158,7 +174,8 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
       if (!(std > 0)) dropped.push(featureNames[j]);
       else kept.push({ name: featureNames[j], v, mean, std });
     });
-    if (kept.length === 0) throw new DataError(`${where}: no non-constant feature column left on the subset of ${N} rows`);
+    if (kept.length === 0)
+      throw new DataError(`${where}: no non-constant feature column left on the subset of ${N} rows`);
     const d = kept.length;
     const x = new Float64Array(N * d);
     kept.forEach(({ v, mean, std }, k) => {
@@ -167,13 +184,28 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     const targetCol = byName.get(options.target)!;
     const rawTargets = Float64Array.from(indices, (i) => targetCol[i] as number);
     const t = meanStd(rawTargets);
-    if (!(t.std > 0)) throw new DataError(`${where}: target column "${options.target}" is constant on the subset of ${N} rows`);
+    if (!(t.std > 0))
+      throw new DataError(`${where}: target column "${options.target}" is constant on the subset of ${N} rows`);
     const y = rawTargets.map((v) => (v - t.mean) / t.std);
     return {
-      name: options.name ?? "tabular", source: path, N, d, x, y, indices, rawTargets, features: kept.map((k) => k.name),
+      name: options.name ?? "tabular",
+      source: path,
+      N,
+      d,
+      x,
+      y,
+      indices,
+      rawTargets,
+      features: kept.map((k) => k.name),
       info: {
-        seed, rows, target: options.target, targetMean: t.mean, targetStd: t.std, dropped,
-        featureMeans: kept.map((k) => k.mean), featureStds: kept.map((k) => k.std),
+        seed,
+        rows,
+        target: options.target,
+        targetMean: t.mean,
+        targetStd: t.std,
+        dropped,
+        featureMeans: kept.map((k) => k.mean),
+        featureStds: kept.map((k) => k.std),
         categorical: used.filter((n) => kinds.get(n) === "categorical"),
       },
     };
@@ -188,11 +220,15 @@ export function diamondsPath(): string {
   try {
     return createRequire(import.meta.url).resolve("@observablehq/sample-datasets/diamonds.csv");
   } catch (e) {
-    throw new DataError(`diamonds: the @observablehq/sample-datasets package is not installed (${(e as Error).message.split("\n")[0]})`);
+    throw new DataError(
+      `diamonds: the @observablehq/sample-datasets package is not installed (${(e as Error).message.split("\n")[0]})`,
+    );
   }
 }
 
 /** The built-in tabular example: diamonds (carat, cut, color, clarity, depth, table, x, y, z → price). */
-export function loadDiamonds(options: { N?: number; seed?: number; categorical?: CategoricalPolicy } = {}): Promise<Dataset> {
+export function loadDiamonds(
+  options: { N?: number; seed?: number; categorical?: CategoricalPolicy } = {},
+): Promise<Dataset> {
   return loadTabular({ path: diamondsPath(), target: "price", name: "diamonds", ...options });
 }

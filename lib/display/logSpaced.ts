@@ -4,7 +4,8 @@
  * of `perDecade` log-uniform marks per decade.
  */
 export function logSpacedSteps(lastStep: number, perDecade = 100): Set<number> {
-  if (!Number.isInteger(lastStep) || lastStep < 0) throw new RangeError(`lastStep must be an integer ≥ 0, got ${lastStep}`);
+  if (!Number.isInteger(lastStep) || lastStep < 0)
+    throw new RangeError(`lastStep must be an integer ≥ 0, got ${lastStep}`);
   if (!(Number.isFinite(perDecade) && perDecade > 0)) throw new RangeError(`perDecade must be > 0, got ${perDecade}`);
   const steps = new Set<number>([0]);
   if (lastStep === 0) return steps;
@@ -19,7 +20,11 @@ export function logSpacedSteps(lastStep: number, perDecade = 100): Set<number> {
 }
 
 /** Keeps the records whose step is log-spaced; `lastStep` is the largest step that can occur. */
-export function keepLogSpaced<R extends { readonly step: number }>(records: Iterable<R>, lastStep: number, perDecade = 100): R[] {
+export function keepLogSpaced<R extends { readonly step: number }>(
+  records: Iterable<R>,
+  lastStep: number,
+  perDecade = 100,
+): R[] {
   const keep = logSpacedSteps(lastStep, perDecade);
   const out: R[] = [];
   let last: R | undefined;

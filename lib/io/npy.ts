@@ -41,18 +41,24 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     throw new NpyError(`unsupported .npy format version ${major}.${bytes[7]} (supported: 1.0, 2.0, 3.0)`);
   }
   if (headerStart + headerLen > bytes.length) throw new NpyError("truncated .npy header");
-  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(headerStart, headerStart + headerLen));
+  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(
+    bytes.subarray(headerStart, headerStart + headerLen),
+  );
   const { descr, fortranOrder, shape } = parseHeader(header);
-  if (fortranOrder) throw new NpyError("Fortran-ordered arrays are not supported: save the array in C order (np.ascontiguousarray)");
+  if (fortranOrder)
+    throw new NpyError("Fortran-ordered arrays are not supported: save the array in C order (np.ascontiguousarray)");
   const m = /^([<>|=])f([48])$/.exec(descr);
-  if (!m) throw new NpyError(`unsupported dtype '${descr}' (supported: float32 '<f4' and float64 '<f8', either byte order)`);
+  if (!m)
+    throw new NpyError(`unsupported dtype '${descr}' (supported: float32 '<f4' and float64 '<f8', either byte order)`);
   const width = Number(m[2]);
   const little = m[1] !== ">";
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = headerStart + headerLen;
   const need = count * width;
   if (bytes.length - offset < need) {
-    throw new NpyError(`truncated .npy data: shape (${shape.join(", ")}) needs ${need} bytes, the file has ${bytes.length - offset}`);
+    throw new NpyError(
+      `truncated .npy data: shape (${shape.join(", ")}) needs ${need} bytes, the file has ${bytes.length - offset}`,
+    );
   }
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) {
@@ -69,7 +75,10 @@ function parseHeader(header: string): { descr: string; fortranOrder: boolean; sh
   if (!text.startsWith("{") || !descr || !fortran || !shape) {
     throw new NpyError(`malformed .npy header: ${JSON.stringify(text.slice(0, 120))}`);
   }
-  const dims = shape[1].split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const dims = shape[1]
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const parsed = dims.map((d) => (/^\d+L?$/.test(d) ? Number.parseInt(d, 10) : NaN));
   if (parsed.some((d) => !Number.isSafeInteger(d))) throw new NpyError(`malformed .npy shape: (${shape[1]})`);
   return { descr: descr[1], fortranOrder: fortran[1] === "True", shape: parsed };
@@ -95,7 +104,8 @@ export function readNpy(path: string): NpyArray {
 /** Encodes an array as a version 1.0 .npy file (little endian, C order). */
 export function encodeNpy(data: ArrayLike<number>, shape: readonly number[], dtype: "f8" | "f4" = "f8"): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new RangeError(`shape (${shape.join(", ")}) holds ${count} values, got ${data.length}`);
+  if (count !== data.length)
+    throw new RangeError(`shape (${shape.join(", ")}) holds ${count} values, got ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
@@ -116,6 +126,11 @@ export function encodeNpy(data: ArrayLike<number>, shape: readonly number[], dty
   return out;
 }
 
-export function writeNpy(path: string, data: ArrayLike<number>, shape: readonly number[], dtype: "f8" | "f4" = "f8"): void {
+export function writeNpy(
+  path: string,
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  dtype: "f8" | "f4" = "f8",
+): void {
   writeFileSync(path, encodeNpy(data, shape, dtype));
 }

@@ -74,7 +74,10 @@ function binEdge(b: number, perDecade: number): number {
 }
 
 /** The first point of each bin at `perDecade` bins per decade, plus the last point. */
-export function decimate(points: { step: readonly number[]; loss: readonly number[] }, perDecade: number): { step: number[]; loss: number[] } {
+export function decimate(
+  points: { step: readonly number[]; loss: readonly number[] },
+  perDecade: number,
+): { step: number[]; loss: number[] } {
   const step: number[] = [];
   const loss: number[] = [];
   let last = Number.NEGATIVE_INFINITY;

@@ -131,7 +131,20 @@ export interface LiveSnapshot {
 }
 
 export function emptySnapshot(): LiveSnapshot {
-  return { format: LIVE_FORMAT, seq: 0, written_at: 0, state: "none", pid: null, sweep: null, runs: [], earlier: [], n_runs: 0, n_points: 0, per_decade: { running: 0, finished: 0 }, end: 0 };
+  return {
+    format: LIVE_FORMAT,
+    seq: 0,
+    written_at: 0,
+    state: "none",
+    pid: null,
+    sweep: null,
+    runs: [],
+    earlier: [],
+    n_runs: 0,
+    n_points: 0,
+    per_decade: { running: 0, finished: 0 },
+    end: 0,
+  };
 }
 
 export interface LiveSinkOptions {
@@ -223,7 +236,9 @@ export class LiveSink {
     this.perDecade = options.perDecade ?? 40;
     this.maxLoad = options.maxLoad ?? 0.05;
     this.now = options.now ?? Date.now;
-    this.onError = options.onError ?? ((e) => process.stderr.write(`live: cannot write ${this.file}: ${e.message} (the sweep goes on)\n`));
+    this.onError =
+      options.onError ??
+      ((e) => process.stderr.write(`live: cannot write ${this.file}: ${e.message} (the sweep goes on)\n`));
   }
 
   /** The runner's event hook: `runExperiment(e, { onEvent: sink.onEvent })`. */
@@ -325,35 +340,86 @@ export class LiveSink {
     }
   }
 
-  private plan(experiment: string, db: string, problem: { id: string; N: number; dataset: string | null }, todo: readonly PlannedRun[], skipped: readonly SkippedRun[], now: number): void {
+  private plan(
+    experiment: string,
+    db: string,
+    problem: { id: string; N: number; dataset: string | null },
+    todo: readonly PlannedRun[],
+    skipped: readonly SkippedRun[],
+    now: number,
+  ): void {
     const previous = readSnapshot(this.file);
     const prevRuns = new Map<string, LiveRun>();
-    if (previous?.sweep?.experiment === experiment && previous.sweep.db === db) for (const r of previous.runs) prevRuns.set(r.key, r);
+    if (previous?.sweep?.experiment === experiment && previous.sweep.db === db)
+      for (const r of previous.runs) prevRuns.set(r.key, r);
     this.earlier = [];
     if (previous?.sweep && previous.sweep.experiment !== experiment) {
       const s = previous.sweep;
-      this.earlier.push({ experiment: s.experiment, state: previous.state === "running" ? "interrupted" : previous.state, finished_at: s.finished_at ?? previous.written_at, total: s.total, done: s.done, diverged: s.diverged, failed: s.failed });
+      this.earlier.push({
+        experiment: s.experiment,
+        state: previous.state === "running" ? "interrupted" : previous.state,
+        finished_at: s.finished_at ?? previous.written_at,
+        total: s.total,
+        done: s.done,
+        diverged: s.diverged,
+        failed: s.failed,
+      });
     }
-    for (const e of previous?.earlier ?? []) if (e.experiment !== experiment && this.earlier.length < 10 && !this.earlier.some((x) => x.experiment === e.experiment)) this.earlier.push(e);
+    for (const e of previous?.earlier ?? [])
+      if (
+        e.experiment !== experiment &&
+        this.earlier.length < 10 &&
+        !this.earlier.some((x) => x.experiment === e.experiment)
+      )
+        this.earlier.push(e);
     this.runs.clear();
     this.byId.clear();
     const all: { spec: RunSpec; key: string; runId: number | null; status: LiveRunStatus; earlier: boolean }[] = [
-      ...skipped.map((s) => ({ spec: s.spec, key: s.configHash, runId: s.runId, status: s.status as LiveRunStatus, earlier: true })),
-      ...todo.map((p) => ({ spec: p.spec, key: p.configHash, runId: p.runId, status: "pending" as LiveRunStatus, earlier: false })),
+      ...skipped.map((s) => ({
+        spec: s.spec,
+        key: s.configHash,
+        runId: s.runId,
+        status: s.status as LiveRunStatus,
+        earlier: true,
+      })),
+      ...todo.map((p) => ({
+        spec: p.spec,
+        key: p.configHash,
+        runId: p.runId,
+        status: "pending" as LiveRunStatus,
+        earlier: false,
+      })),
     ].sort((a, b) => a.spec.index - b.spec.index);
     for (const { spec, key, runId, status, earlier } of all) {
       const prev = prevRuns.get(key);
       const finishedBefore = earlier && prev && FINISHED.has(prev.status);
       const r: RunState = {
-        key, run_id: runId, experiment, regime: spec.regime, tau: spec.tau, lr: spec.lr, momentum: spec.momentum, batch_size: spec.batchSize,
-        schedule: scheduleLabel(spec), n_steps: spec.nSteps, replicate: spec.replicate, seed: spec.seed,
-        status, earlier, attempt: prev ? (earlier ? prev.attempt : prev.attempt + (prev.status === "pending" ? 0 : 1)) : 1,
+        key,
+        run_id: runId,
+        experiment,
+        regime: spec.regime,
+        tau: spec.tau,
+        lr: spec.lr,
+        momentum: spec.momentum,
+        batch_size: spec.batchSize,
+        schedule: scheduleLabel(spec),
+        n_steps: spec.nSteps,
+        replicate: spec.replicate,
+        seed: spec.seed,
+        status,
+        earlier,
+        attempt: prev ? (earlier ? prev.attempt : prev.attempt + (prev.status === "pending" ? 0 : 1)) : 1,
         step: earlier ? (finishedBefore ? prev.step : spec.nSteps) : 0,
         progress: earlier ? 1 : 0,
-        steps_per_s: finishedBefore ? prev.steps_per_s : null, eta_s: earlier ? 0 : null,
-        diverged_at: finishedBefore ? prev.diverged_at : null, final_loss: finishedBefore ? prev.final_loss : null, error: null,
-        started_at: finishedBefore ? prev.started_at : null, finished_at: finishedBefore ? prev.finished_at : null,
-        updated_at: finishedBefore ? prev.updated_at : null, curve_at: finishedBefore ? prev.curve_at : null,
+        steps_per_s: finishedBefore ? prev.steps_per_s : null,
+        eta_s: earlier ? 0 : null,
+        diverged_at: finishedBefore ? prev.diverged_at : null,
+        final_loss: finishedBefore ? prev.final_loss : null,
+        error: null,
+        started_at: finishedBefore ? prev.started_at : null,
+        finished_at: finishedBefore ? prev.finished_at : null,
+        updated_at: finishedBefore ? prev.updated_at : null,
+        curve_at: finishedBefore ? prev.curve_at : null,
         curve: { step: [], loss: [] },
         curveData: finishedBefore ? LiveCurve.from(prev.curve, this.perDecade) : new LiveCurve(this.perDecade),
         t0: null,
@@ -362,9 +428,24 @@ export class LiveSink {
       if (runId !== null) this.byId.set(runId, r);
     }
     this.sweep = {
-      experiment, db, problem: problem.id, N: problem.N, dataset: problem.dataset, started_at: now, finished_at: null,
-      total: all.length, skipped: skipped.length, done: 0, diverged: 0, failed: 0, running: 0, pending: 0, interrupted: 0,
-      steps_per_s: null, eta_s: null, elapsed_s: 0,
+      experiment,
+      db,
+      problem: problem.id,
+      N: problem.N,
+      dataset: problem.dataset,
+      started_at: now,
+      finished_at: null,
+      total: all.length,
+      skipped: skipped.length,
+      done: 0,
+      diverged: 0,
+      failed: 0,
+      running: 0,
+      pending: 0,
+      interrupted: 0,
+      steps_per_s: null,
+      eta_s: null,
+      elapsed_s: 0,
     };
     this.state = "running";
     this.finishedSteps = 0;
@@ -377,7 +458,19 @@ export class LiveSink {
     let inFlight = 0;
     let remaining = 0;
     for (const r of this.runs.values()) {
-      s[r.status === "done" ? "done" : r.status === "diverged" ? "diverged" : r.status === "failed" ? "failed" : r.status === "running" ? "running" : r.status === "interrupted" ? "interrupted" : "pending"]++;
+      s[
+        r.status === "done"
+          ? "done"
+          : r.status === "diverged"
+            ? "diverged"
+            : r.status === "failed"
+              ? "failed"
+              : r.status === "running"
+                ? "running"
+                : r.status === "interrupted"
+                  ? "interrupted"
+                  : "pending"
+      ]++;
       if (r.status === "running") {
         inFlight += r.step;
         remaining += r.n_steps - r.step;
@@ -403,7 +496,10 @@ export class LiveSink {
     // the sweep starting or ending goes out within 250 ms; everything else (runs starting, growing, ending) about
     // once per interval: pages re-render on every snapshot, and a busy page must not fall behind
     // (and at most ~5 % of the runner's thread: a snapshot that took 60 ms to write waits ≥ 1.2 s for the next)
-    const gap = Math.max(urgent ? Math.min(250, this.intervalMs) : this.intervalMs, this.lastSerializeMs / this.maxLoad);
+    const gap = Math.max(
+      urgent ? Math.min(250, this.intervalMs) : this.intervalMs,
+      this.lastSerializeMs / this.maxLoad,
+    );
     const due = Math.max(now, this.lastWrite + gap);
     if (this.timer) {
       if (due >= this.timerDue) return;
@@ -466,7 +562,8 @@ export class LiveSink {
       return true;
     };
     // choose the thinning on an estimate (a run's fields ~450 bytes, a point ~15), then render once or twice
-    const estimate = (cs: { step: number[] }[]) => 2000 + 450 * runs.length + 15 * cs.reduce((a, c) => a + c.step.length, 0);
+    const estimate = (cs: { step: number[] }[]) =>
+      2000 + 450 * runs.length + 15 * cs.reduce((a, c) => a + c.step.length, 0);
     let curves = pts;
     while (estimate(curves) > this.maxBytes && tighten()) curves = thin();
     for (let attempt = 0; ; attempt++) {
@@ -476,19 +573,38 @@ export class LiveSink {
     }
   }
 
-  private render(runs: RunState[], curves: { step: number[]; loss: number[] }[], now: number, seq: number, kRunning: number, kFinished: number): string {
+  private render(
+    runs: RunState[],
+    curves: { step: number[]; loss: number[] }[],
+    now: number,
+    seq: number,
+    kRunning: number,
+    kFinished: number,
+  ): string {
     let points = 0;
     const parts: string[] = [];
     for (let i = 0; i < runs.length; i++) {
       const { curveData: _c, t0: _t, curve: _old, ...r } = runs[i];
       const c = curves[i];
       points += c.step.length;
-      const head = JSON.stringify({ ...r, steps_per_s: r.steps_per_s === null ? null : Math.round(r.steps_per_s), eta_s: r.eta_s === null ? null : Math.round(r.eta_s * 10) / 10 });
+      const head = JSON.stringify({
+        ...r,
+        steps_per_s: r.steps_per_s === null ? null : Math.round(r.steps_per_s),
+        eta_s: r.eta_s === null ? null : Math.round(r.eta_s * 10) / 10,
+      });
       parts.push(`${head.slice(0, -1)},"curve":{"step":[${c.step.join(",")}],"loss":[${c.loss.map(num5).join(",")}]}}`);
     }
     const meta = {
-      format: LIVE_FORMAT, seq, written_at: now, state: this.state, pid: process.pid, sweep: this.sweep, earlier: this.earlier,
-      n_runs: runs.length, n_points: points, per_decade: { running: kRunning, finished: kFinished },
+      format: LIVE_FORMAT,
+      seq,
+      written_at: now,
+      state: this.state,
+      pid: process.pid,
+      sweep: this.sweep,
+      earlier: this.earlier,
+      n_runs: runs.length,
+      n_points: points,
+      per_decade: { running: kRunning, finished: kFinished },
     };
     const m = JSON.stringify(meta);
     return `${m.slice(0, -1)},"runs":[\n${parts.join(",\n")}\n],"end":${seq}}\n`;
@@ -554,15 +670,18 @@ export function checkSnapshot(s: LiveSnapshot): string | null {
   if (!Array.isArray(s.runs) || s.runs.length !== s.n_runs) return `runs ${s.runs?.length} ≠ n_runs ${s.n_runs}`;
   let points = 0;
   for (const r of s.runs) {
-    if (r.curve.step.length !== r.curve.loss.length) return `run ${r.key}: ${r.curve.step.length} steps, ${r.curve.loss.length} losses`;
-    for (let i = 1; i < r.curve.step.length; i++) if (!(r.curve.step[i] > r.curve.step[i - 1])) return `run ${r.key}: steps not increasing`;
+    if (r.curve.step.length !== r.curve.loss.length)
+      return `run ${r.key}: ${r.curve.step.length} steps, ${r.curve.loss.length} losses`;
+    for (let i = 1; i < r.curve.step.length; i++)
+      if (!(r.curve.step[i] > r.curve.step[i - 1])) return `run ${r.key}: steps not increasing`;
     points += r.curve.step.length;
   }
   if (points !== s.n_points) return `points ${points} ≠ n_points ${s.n_points}`;
   if (s.sweep) {
     const sw = s.sweep;
     const sum = sw.done + sw.diverged + sw.failed + sw.running + sw.pending + sw.interrupted;
-    if (sum !== sw.total || sw.total !== s.runs.length) return `sweep counts ${sum} / total ${sw.total} / runs ${s.runs.length}`;
+    if (sum !== sw.total || sw.total !== s.runs.length)
+      return `sweep counts ${sum} / total ${sw.total} / runs ${s.runs.length}`;
   }
   return null;
 }
@@ -572,17 +691,27 @@ export function checkSnapshot(s: LiveSnapshot): string | null {
  * `src/live` when the working directory is this project's root (observablehq.config.* and src/ exist),
  * off otherwise and inside `node --test` (NODE_TEST_CONTEXT), so test sweeps never touch a developer's pages.
  */
-export function liveDir(flag: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string | null {
+export function liveDir(
+  flag: string | undefined,
+  cwd = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const value = (flag ?? env.POWERLAW_SGD_LIVE ?? "auto").trim();
   if (value === "off" || value === "none" || value === "false" || value === "0" || value === "") return null;
   if (value !== "auto") return resolve(cwd, value);
   if (env.NODE_TEST_CONTEXT) return null;
-  const isProject = ["observablehq.config.ts", "observablehq.config.js", "observablehq.config.mjs"].some((f) => existsSync(join(cwd, f))) && existsSync(join(cwd, "src"));
+  const isProject =
+    ["observablehq.config.ts", "observablehq.config.js", "observablehq.config.mjs"].some((f) =>
+      existsSync(join(cwd, f)),
+    ) && existsSync(join(cwd, "src"));
   return isProject ? join(cwd, "src", "live") : null;
 }
 
 /** The sink for a `--live` flag value (see liveDir), or undefined when live snapshots are off. */
-export function liveSinkFor(flag: string | undefined, options: Omit<LiveSinkOptions, "dir"> = {}): LiveSink | undefined {
+export function liveSinkFor(
+  flag: string | undefined,
+  options: Omit<LiveSinkOptions, "dir"> = {},
+): LiveSink | undefined {
   const dir = liveDir(flag);
   return dir === null ? undefined : new LiveSink({ ...options, dir });
 }

@@ -48,7 +48,8 @@ export function checkRegression(data: Regression): void {
  * weights never come from the same xoshiro stream as any run's batches.
  */
 export function networkInitSeed(seed: number): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new RangeError(`seed must be an integer in [0, 2^31), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31)
+    throw new RangeError(`seed must be an integer in [0, 2^31), got ${seed}`);
   return 2 ** 52 + seed;
 }
 
@@ -69,7 +70,11 @@ export function cloneParams(p: NetworkParams): NetworkParams {
 
 /** Z = X W₁ᵀ/√d + 1 b₁ᵀ, N×H row-major (one GEMM, N·d·H multiply-adds). */
 export function preActivations(
-  params: NetworkParams, x: Float64Array, N: number, kernels: DenseKernels = denseKernels(), into?: Float64Array,
+  params: NetworkParams,
+  x: Float64Array,
+  N: number,
+  kernels: DenseKernels = denseKernels(),
+  into?: Float64Array,
 ): Float64Array {
   const { d, H, w1, b1 } = params;
   if (x.length !== N * d) throw new RangeError(`inputs must have N·d = ${N * d} entries, got ${x.length}`);
@@ -97,7 +102,12 @@ export function outputsFromPreActivations(Z: Float64Array, w2: Float64Array, N: 
 }
 
 /** The plain float64 forward pass f(X) (N·d·H for the GEMM). */
-export function forward(params: NetworkParams, x: Float64Array, N: number, kernels: DenseKernels = denseKernels()): Float64Array {
+export function forward(
+  params: NetworkParams,
+  x: Float64Array,
+  N: number,
+  kernels: DenseKernels = denseKernels(),
+): Float64Array {
   return outputsFromPreActivations(preActivations(params, x, N, kernels), params.w2, N, params.H);
 }
 
@@ -112,7 +122,12 @@ export function halfMse(f: ArrayLike<number>, y: ArrayLike<number>): number {
 }
 
 /** Ĝ = X Xᵀ/d + 1 1ᵀ (N×N, exactly symmetric): the first-layer kernel Σ(x, x') with σ_w = σ_b = 1. */
-export function augmentedGram(x: Float64Array, N: number, d: number, kernels: DenseKernels = denseKernels()): Float64Array {
+export function augmentedGram(
+  x: Float64Array,
+  N: number,
+  d: number,
+  kernels: DenseKernels = denseKernels(),
+): Float64Array {
   if (x.length !== N * d) throw new RangeError(`inputs must have N·d = ${N * d} entries, got ${x.length}`);
   const G = new Float64Array(N * N).fill(1);
   kernels.syrk(false, N, d, 1 / d, x, 1, G);

@@ -44,7 +44,8 @@ export function codeVersion(): string {
   }
   let version = "0.0.0";
   try {
-    version = (JSON.parse(readFileSync(join(dirname(LIB), "package.json"), "utf8")) as { version?: string }).version ?? version;
+    version =
+      (JSON.parse(readFileSync(join(dirname(LIB), "package.json"), "utf8")) as { version?: string }).version ?? version;
   } catch {
     /* no package.json next to lib/ */
   }

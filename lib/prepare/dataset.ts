@@ -115,7 +115,15 @@ export function datasetSpecOf(cfg: DatasetProblemConfig, baseDir = process.cwd()
       return { kind: "cifar10", dir: existsSync(sub) ? sub : root, N: cfg.N, seed };
     }
     case "tabular":
-      return { kind: "tabular", path: abs(cfg.path ?? ""), target: cfg.target ?? "", N: cfg.N, seed, categorical: cfg.categorical ?? "onehot", drop: cfg.drop };
+      return {
+        kind: "tabular",
+        path: abs(cfg.path ?? ""),
+        target: cfg.target ?? "",
+        N: cfg.N,
+        seed,
+        categorical: cfg.categorical ?? "onehot",
+        drop: cfg.drop,
+      };
     case "diamonds":
       return { kind: "diamonds", N: cfg.N, seed, categorical: cfg.categorical ?? "onehot" };
     case "gaussian":
@@ -126,13 +134,24 @@ export function datasetSpecOf(cfg: DatasetProblemConfig, baseDir = process.cwd()
 /** A DataError as a ConfigIssue on the config field it is about. */
 export function dataIssue(cfg: DatasetProblemConfig, e: DataError): ConfigIssue {
   const m = e.message;
-  const on = (field: keyof DatasetProblemConfig, allowed?: string): ConfigIssue => ({ path: `problem.${field}`, message: m, value: cfg[field], ...(allowed ? { allowed } : {}) });
+  const on = (field: keyof DatasetProblemConfig, allowed?: string): ConfigIssue => ({
+    path: `problem.${field}`,
+    message: m,
+    value: cfg[field],
+    ...(allowed ? { allowed } : {}),
+  });
   if (/\bN = \d+ is larger than|\bN must be/.test(m)) return on("N", "at most the number of points the data set has");
   if (/target column|no target/.test(m)) return on("target", "a numeric column of the file");
   if (/cannot drop/.test(m)) return on("drop", "columns of the file");
   if (/is categorical/.test(m)) return on("categorical", '"onehot", or drop the column');
   if (/input_dim/.test(m)) return on("input_dim");
-  if (cfg.path !== undefined) return on("path", cfg.dataset === "cifar10" ? "a folder with the CIFAR-10 binary batches" : "a readable .csv or .parquet file with numeric or text columns");
+  if (cfg.path !== undefined)
+    return on(
+      "path",
+      cfg.dataset === "cifar10"
+        ? "a folder with the CIFAR-10 binary batches"
+        : "a readable .csv or .parquet file with numeric or text columns",
+    );
   return on("dataset");
 }
 
@@ -156,7 +175,9 @@ function filesDigest(spec: DatasetSpec): string {
       bytes = readFileSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new DataError(`${spec.kind}: ${p}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "not a file" : `cannot read the file (${code ?? (e as Error).message})`}`);
+      throw new DataError(
+        `${spec.kind}: ${p}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "not a file" : `cannot read the file (${code ?? (e as Error).message})`}`,
+      );
     }
     parts.push(digest(bytes, 64));
   }
@@ -164,13 +185,27 @@ function filesDigest(spec: DatasetSpec): string {
 }
 
 /** What defines the problem (its id is a digest of this and the code version). */
-function definition(cfg: DatasetProblemConfig, spec: DatasetSpec, seed: number, files: string): Record<string, unknown> {
+function definition(
+  cfg: DatasetProblemConfig,
+  spec: DatasetSpec,
+  seed: number,
+  files: string,
+): Record<string, unknown> {
   const empirical = cfg.ntk === "empirical";
   const s = spec as Record<string, unknown>;
   return {
-    kind: "dataset", dataset: cfg.dataset, N: cfg.N, data_seed: cfg.data_seed, ntk: cfg.ntk,
-    hidden_dim: empirical ? cfg.hidden_dim : null, seed: empirical ? seed : null,
-    target: s.target, drop: s.drop, categorical: s.categorical, input_dim: s.inputDim, files,
+    kind: "dataset",
+    dataset: cfg.dataset,
+    N: cfg.N,
+    data_seed: cfg.data_seed,
+    ntk: cfg.ntk,
+    hidden_dim: empirical ? cfg.hidden_dim : null,
+    seed: empirical ? seed : null,
+    target: s.target,
+    drop: s.drop,
+    categorical: s.categorical,
+    input_dim: s.inputDim,
+    files,
   };
 }
 
@@ -193,7 +228,11 @@ interface CacheJson {
 }
 
 /** Reads a complete cache folder (problem.json present), or undefined when it is missing or unreadable. */
-function readCache(dir: string, id: string, options: DatasetLoadOptions): Omit<LoadedDatasetProblem, "row"> | undefined {
+function readCache(
+  dir: string,
+  id: string,
+  options: DatasetLoadOptions,
+): Omit<LoadedDatasetProblem, "row"> | undefined {
   const metaPath = join(dir, "problem.json");
   if (!existsSync(metaPath)) return undefined;
   try {
@@ -205,14 +244,27 @@ function readCache(dir: string, id: string, options: DatasetLoadOptions): Omit<L
     const c0 = readArray(dir, "c0", N);
     const spectrum: Spectrum = { N, lambda, c0 };
     const dense: DenseProblem | undefined = options.dense
-      ? { N, lambda, c0, khat: readArray(dir, "khat", N * N), d0: readArray(dir, "residual", N), vectors: readArray(dir, "vectors", N * N) }
+      ? {
+          N,
+          lambda,
+          c0,
+          khat: readArray(dir, "khat", N * N),
+          d0: readArray(dir, "residual", N),
+          vectors: readArray(dir, "vectors", N * N),
+        }
       : undefined;
     let network: NetworkPart | undefined;
     if (options.network) {
       if (f.hiddenDim === null) throw new Error("no network in this cache (analytic NTK)");
       const H = f.hiddenDim;
       const x = readArray(dir, "x", N * d);
-      const params: NetworkParams = { d, H, w1: readArray(dir, "w1", H * d), b1: readArray(dir, "b1", H), w2: readArray(dir, "w2", H) };
+      const params: NetworkParams = {
+        d,
+        H,
+        w1: readArray(dir, "w1", H * d),
+        b1: readArray(dir, "b1", H),
+        w2: readArray(dir, "w2", H),
+      };
       network = networkPart(x, readArray(dir, "y", N), params, f.lambdaMax);
     }
     return { facts: { ...f, dir }, spectrum, dense, network, cached: true };
@@ -221,24 +273,50 @@ function readCache(dir: string, id: string, options: DatasetLoadOptions): Omit<L
   }
 }
 
-function networkPart(x: Float64Array, y: Float64Array, params: NetworkParams, lambdaMax: number, gram?: Float64Array, z0?: Float64Array): NetworkPart {
+function networkPart(
+  x: Float64Array,
+  y: Float64Array,
+  params: NetworkParams,
+  lambdaMax: number,
+  gram?: Float64Array,
+  z0?: Float64Array,
+): NetworkPart {
   const N = y.length;
   const { d, H } = params;
   return {
-    N, d, H, x, y, w1: params.w1, b1: params.b1, w2: params.w2,
-    gram: gram ?? augmentedGram(x, N, d), z0: z0 ?? preActivations(params, x, N), lambdaMax, lrScale: N / lambdaMax,
+    N,
+    d,
+    H,
+    x,
+    y,
+    w1: params.w1,
+    b1: params.b1,
+    w2: params.w2,
+    gram: gram ?? augmentedGram(x, N, d),
+    z0: z0 ?? preActivations(params, x, N),
+    lambdaMax,
+    lrScale: N / lambdaMax,
   };
 }
 
 /** Writes the cache folder atomically (temporary folder, then rename); a concurrent writer's folder wins. */
-function writeCache(root: string, id: string, files: Record<string, { data: Float64Array; shape: number[] }>, meta: CacheJson): string {
+function writeCache(
+  root: string,
+  id: string,
+  files: Record<string, { data: Float64Array; shape: number[] }>,
+  meta: CacheJson,
+): string {
   const dir = join(root, id);
   mkdirSync(root, { recursive: true });
   const tmp = join(root, `.${id}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    for (const [name, { data, shape }] of Object.entries(files)) writeFileSync(join(tmp, `${name}.npy`), encodeNpy(data, shape));
-    writeFileSync(join(tmp, "problem.json"), JSON.stringify(meta, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n");
+    for (const [name, { data, shape }] of Object.entries(files))
+      writeFileSync(join(tmp, `${name}.npy`), encodeNpy(data, shape));
+    writeFileSync(
+      join(tmp, "problem.json"),
+      JSON.stringify(meta, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n",
+    );
     if (existsSync(join(dir, "problem.json"))) return dir; // another process finished the same problem first
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // an incomplete folder (no problem.json)
     try {
@@ -253,19 +331,53 @@ function writeCache(root: string, id: string, files: Record<string, { data: Floa
 }
 
 /** The problems-table row of a dataset problem. */
-function problemRow(cfg: DatasetProblemConfig, f: DatasetProblemFacts, spectrum: Spectrum): Record<string, string | number | null> {
+function problemRow(
+  cfg: DatasetProblemConfig,
+  f: DatasetProblemFacts,
+  spectrum: Spectrum,
+): Record<string, string | number | null> {
   let loss0 = 0;
   for (let k = 0; k < spectrum.N; k++) loss0 += spectrum.c0[k];
   loss0 /= 2 * spectrum.N;
   const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
   const sm = f.summary;
   const spec = {
-    ...cfg, seed: f.seed, d: f.d, source: f.source, lambda_max: f.lambdaMax, lr_scale: f.lrScale, cache: f.dir, data_info: f.info,
-    fits: sm ? { nu: sm.nu, nu_std: sm.nu_std, kappa: sm.kappa, kappa_std: sm.kappa_std, zeta: sm.zeta, nu_window: sm.nu_window, kappa_window: sm.kappa_window, nu_r2: sm.nu_r2, kappa_r2: sm.kappa_r2 } : { error: f.fitError },
+    ...cfg,
+    seed: f.seed,
+    d: f.d,
+    source: f.source,
+    lambda_max: f.lambdaMax,
+    lr_scale: f.lrScale,
+    cache: f.dir,
+    data_info: f.info,
+    fits: sm
+      ? {
+          nu: sm.nu,
+          nu_std: sm.nu_std,
+          kappa: sm.kappa,
+          kappa_std: sm.kappa_std,
+          zeta: sm.zeta,
+          nu_window: sm.nu_window,
+          kappa_window: sm.kappa_window,
+          nu_r2: sm.nu_r2,
+          kappa_r2: sm.kappa_r2,
+        }
+      : { error: f.fitError },
   };
   return {
-    problem: f.id, kind: "dataset", dataset: f.dataset, N: f.N, nu: finite(sm?.nu), kappa: finite(sm?.kappa), lambda_min: null, seed: f.seed,
-    zeta: finite(sm?.zeta), kernel: f.dir === null ? null : join(f.dir, "khat.npy"), residual: f.dir === null ? null : join(f.dir, "residual.npy"), normalize: "none", loss0,
+    problem: f.id,
+    kind: "dataset",
+    dataset: f.dataset,
+    N: f.N,
+    nu: finite(sm?.nu),
+    kappa: finite(sm?.kappa),
+    lambda_min: null,
+    seed: f.seed,
+    zeta: finite(sm?.zeta),
+    kernel: f.dir === null ? null : join(f.dir, "khat.npy"),
+    residual: f.dir === null ? null : join(f.dir, "residual.npy"),
+    normalize: "none",
+    loss0,
     spec: JSON.stringify(spec, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x)),
   };
 }
@@ -274,7 +386,10 @@ function problemRow(cfg: DatasetProblemConfig, f: DatasetProblemFacts, spectrum:
  * The problem of a dataset config: from the cache when present, else built (data set → initial network → NTK
  * problem → fits) and cached. Throws InputError (nothing written) on bad data.
  */
-export async function loadDatasetProblem(cfg: DatasetProblemConfig, options: DatasetLoadOptions): Promise<LoadedDatasetProblem> {
+export async function loadDatasetProblem(
+  cfg: DatasetProblemConfig,
+  options: DatasetLoadOptions,
+): Promise<LoadedDatasetProblem> {
   const spec = datasetSpecOf(cfg, options.baseDir);
   const seed = cfg.seed ?? options.seed;
   const files = await withDataIssues(cfg, () => filesDigest(spec));
@@ -282,7 +397,15 @@ export async function loadDatasetProblem(cfg: DatasetProblemConfig, options: Dat
   const version = codeVersion();
   const id = hashOf({ ...def, version });
   const root = options.cacheDir === undefined ? join(tmpdir(), "powerlaw-sgd-problems") : options.cacheDir;
-  if (options.network && cfg.ntk !== "empirical") throw new InputError([{ path: "problem.ntk", message: "nn runs need the initial network's empirical NTK", value: cfg.ntk, allowed: '"empirical"' }]);
+  if (options.network && cfg.ntk !== "empirical")
+    throw new InputError([
+      {
+        path: "problem.ntk",
+        message: "nn runs need the initial network's empirical NTK",
+        value: cfg.ntk,
+        allowed: '"empirical"',
+      },
+    ]);
   const hit = root === null ? undefined : readCache(join(root, id), id, options);
   if (hit) return { ...hit, row: problemRow(cfg, hit.facts, hit.spectrum) };
 
@@ -299,20 +422,46 @@ export async function loadDatasetProblem(cfg: DatasetProblemConfig, options: Dat
   }
   const { N } = data;
   const facts: Omit<DatasetProblemFacts, "dir"> = {
-    id, dataset: data.name, source: data.source, N, d: data.d, ntk: cfg.ntk, hiddenDim: empirical ? cfg.hidden_dim : null, seed: empirical ? seed : null,
-    lambdaMax: np.lambdaMax, lrScale: np.lrScale, summary, fitError, info: data.info,
+    id,
+    dataset: data.name,
+    source: data.source,
+    N,
+    d: data.d,
+    ntk: cfg.ntk,
+    hiddenDim: empirical ? cfg.hidden_dim : null,
+    seed: empirical ? seed : null,
+    lambdaMax: np.lambdaMax,
+    lrScale: np.lrScale,
+    summary,
+    fitError,
+    info: data.info,
   };
   const p = np.problem;
   const arrays: Record<string, { data: Float64Array; shape: number[] }> = {
-    khat: { data: p.khat, shape: [N, N] }, residual: { data: p.d0, shape: [N] }, lambda: { data: p.lambda, shape: [N] }, c0: { data: p.c0, shape: [N] },
-    vectors: { data: p.vectors, shape: [N, N] }, x: { data: data.x, shape: [N, data.d] }, y: { data: data.y, shape: [N] },
+    khat: { data: p.khat, shape: [N, N] },
+    residual: { data: p.d0, shape: [N] },
+    lambda: { data: p.lambda, shape: [N] },
+    c0: { data: p.c0, shape: [N] },
+    vectors: { data: p.vectors, shape: [N, N] },
+    x: { data: data.x, shape: [N, data.d] },
+    y: { data: data.y, shape: [N] },
   };
-  if (params) Object.assign(arrays, { w1: { data: params.w1, shape: [params.H, params.d] }, b1: { data: params.b1, shape: [params.H] }, w2: { data: params.w2, shape: [params.H] } });
+  if (params)
+    Object.assign(arrays, {
+      w1: { data: params.w1, shape: [params.H, params.d] },
+      b1: { data: params.b1, shape: [params.H] },
+      w2: { data: params.w2, shape: [params.H] },
+    });
   const dir = root === null ? null : writeCache(root, id, arrays, { id, version, definition: def, facts });
   const full: DatasetProblemFacts = { ...facts, dir };
-  const network = options.network && params ? networkPart(data.x, data.y, params, np.lambdaMax, np.gram, np.z0) : undefined;
+  const network =
+    options.network && params ? networkPart(data.x, data.y, params, np.lambdaMax, np.gram, np.z0) : undefined;
   return {
-    facts: full, spectrum: { N, lambda: p.lambda, c0: p.c0 }, dense: options.dense ? p : undefined, network,
-    row: problemRow(cfg, full, p), cached: false,
+    facts: full,
+    spectrum: { N, lambda: p.lambda, c0: p.c0 },
+    dense: options.dense ? p : undefined,
+    network,
+    row: problemRow(cfg, full, p),
+    cached: false,
   };
 }

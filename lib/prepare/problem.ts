@@ -55,20 +55,34 @@ export interface LoadOptions {
   readonly cacheDir?: string;
 }
 
-function readArray(path: string, field: string, issues: ConfigIssue[]): { arr: NpyArray; bytes: Uint8Array } | undefined {
+function readArray(
+  path: string,
+  field: string,
+  issues: ConfigIssue[],
+): { arr: NpyArray; bytes: Uint8Array } | undefined {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    issues.push({ path: field, message: code === "ENOENT" ? "file not found" : `cannot read the file (${code ?? (e as Error).message})`, value: path, allowed: "a readable NumPy .npy file" });
+    issues.push({
+      path: field,
+      message: code === "ENOENT" ? "file not found" : `cannot read the file (${code ?? (e as Error).message})`,
+      value: path,
+      allowed: "a readable NumPy .npy file",
+    });
     return undefined;
   }
   try {
     return { arr: parseNpy(bytes), bytes };
   } catch (e) {
     if (!(e instanceof NpyError)) throw e;
-    issues.push({ path: field, message: e.message, value: path, allowed: "a NumPy .npy file, float32 or float64, C order" });
+    issues.push({
+      path: field,
+      message: e.message,
+      value: path,
+      allowed: "a NumPy .npy file, float32 or float64, C order",
+    });
     return undefined;
   }
 }
@@ -79,7 +93,11 @@ function firstNonFinite(a: Float64Array): number {
 }
 
 /** Reads and checks the kernel and residual files; throws InputError listing every problem. */
-export function readKernelFiles(kernelPath: string, residualPath: string, baseDir = process.cwd()): { K: Float64Array; r: Float64Array; N: number; digest: string } {
+export function readKernelFiles(
+  kernelPath: string,
+  residualPath: string,
+  baseDir = process.cwd(),
+): { K: Float64Array; r: Float64Array; N: number; digest: string } {
   const issues: ConfigIssue[] = [];
   const kp = isAbsolute(kernelPath) ? kernelPath : resolve(baseDir, kernelPath);
   const rp = isAbsolute(residualPath) ? residualPath : resolve(baseDir, residualPath);
@@ -88,12 +106,30 @@ export function readKernelFiles(kernelPath: string, residualPath: string, baseDi
   let N = 0;
   if (k) {
     const s = k.arr.shape;
-    if (s.length !== 2 || s[0] !== s[1]) issues.push({ path: "problem.kernel", message: `kernel must be a square matrix, got shape (${s.join(", ")})`, value: kernelPath, allowed: "an N×N array" });
+    if (s.length !== 2 || s[0] !== s[1])
+      issues.push({
+        path: "problem.kernel",
+        message: `kernel must be a square matrix, got shape (${s.join(", ")})`,
+        value: kernelPath,
+        allowed: "an N×N array",
+      });
     else {
       N = s[0];
-      if (N < 2) issues.push({ path: "problem.kernel", message: `kernel must be at least 2×2, got ${N}×${N}`, value: kernelPath, allowed: "N ≥ 2" });
+      if (N < 2)
+        issues.push({
+          path: "problem.kernel",
+          message: `kernel must be at least 2×2, got ${N}×${N}`,
+          value: kernelPath,
+          allowed: "N ≥ 2",
+        });
       const bad = firstNonFinite(k.arr.data);
-      if (bad >= 0) issues.push({ path: "problem.kernel", message: `kernel has a non-finite entry ${k.arr.data[bad]} at (${Math.floor(bad / N)}, ${bad % N})`, value: kernelPath, allowed: "finite numbers only" });
+      if (bad >= 0)
+        issues.push({
+          path: "problem.kernel",
+          message: `kernel has a non-finite entry ${k.arr.data[bad]} at (${Math.floor(bad / N)}, ${bad % N})`,
+          value: kernelPath,
+          allowed: "finite numbers only",
+        });
       else {
         const K = k.arr.data;
         let scale = 0;
@@ -101,13 +137,29 @@ export function readKernelFiles(kernelPath: string, residualPath: string, baseDi
         let worst = 0;
         let wi = 0;
         let wj = 0;
-        for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) {
-          const d = Math.abs(K[i * N + j] - K[j * N + i]);
-          if (d > worst) { worst = d; wi = i; wj = j; }
-        }
-        if (scale === 0) issues.push({ path: "problem.kernel", message: "kernel is identically zero", value: kernelPath, allowed: "a symmetric PSD matrix" });
+        for (let i = 0; i < N; i++)
+          for (let j = i + 1; j < N; j++) {
+            const d = Math.abs(K[i * N + j] - K[j * N + i]);
+            if (d > worst) {
+              worst = d;
+              wi = i;
+              wj = j;
+            }
+          }
+        if (scale === 0)
+          issues.push({
+            path: "problem.kernel",
+            message: "kernel is identically zero",
+            value: kernelPath,
+            allowed: "a symmetric PSD matrix",
+          });
         else if (worst > 1e-8 * scale) {
-          issues.push({ path: "problem.kernel", message: `kernel is not symmetric: K[${wi}][${wj}] = ${K[wi * N + wj]} but K[${wj}][${wi}] = ${K[wj * N + wi]}`, value: kernelPath, allowed: "a symmetric matrix (|K_ij − K_ji| ≤ 1e-8·max|K|)" });
+          issues.push({
+            path: "problem.kernel",
+            message: `kernel is not symmetric: K[${wi}][${wj}] = ${K[wi * N + wj]} but K[${wj}][${wi}] = ${K[wj * N + wi]}`,
+            value: kernelPath,
+            allowed: "a symmetric matrix (|K_ij − K_ji| ≤ 1e-8·max|K|)",
+          });
         }
       }
     }
@@ -115,13 +167,36 @@ export function readKernelFiles(kernelPath: string, residualPath: string, baseDi
   if (r) {
     const s = r.arr.shape;
     const len = s.length === 1 ? s[0] : s.length === 2 && s[1] === 1 ? s[0] : -1;
-    if (len < 0) issues.push({ path: "problem.residual", message: `residual must be a vector, got shape (${s.join(", ")})`, value: residualPath, allowed: "shape (N,) or (N, 1)" });
-    else if (k && N > 0 && len !== N) issues.push({ path: "problem.residual", message: `residual has length ${len} but the kernel is ${N}×${N}`, value: residualPath, allowed: `length ${N}` });
+    if (len < 0)
+      issues.push({
+        path: "problem.residual",
+        message: `residual must be a vector, got shape (${s.join(", ")})`,
+        value: residualPath,
+        allowed: "shape (N,) or (N, 1)",
+      });
+    else if (k && N > 0 && len !== N)
+      issues.push({
+        path: "problem.residual",
+        message: `residual has length ${len} but the kernel is ${N}×${N}`,
+        value: residualPath,
+        allowed: `length ${N}`,
+      });
     const bad = firstNonFinite(r.arr.data);
-    if (bad >= 0) issues.push({ path: "problem.residual", message: `residual has a non-finite entry ${r.arr.data[bad]} at ${bad}`, value: residualPath, allowed: "finite numbers only" });
+    if (bad >= 0)
+      issues.push({
+        path: "problem.residual",
+        message: `residual has a non-finite entry ${r.arr.data[bad]} at ${bad}`,
+        value: residualPath,
+        allowed: "finite numbers only",
+      });
   }
   if (issues.length > 0 || !k || !r) throw new InputError(issues);
-  return { K: k.arr.data, r: r.arr.data, N, digest: digest(Buffer.concat([Buffer.from(digest(k.bytes, 64)), Buffer.from(digest(r.bytes, 64))])) };
+  return {
+    K: k.arr.data,
+    r: r.arr.data,
+    N,
+    digest: digest(Buffer.concat([Buffer.from(digest(k.bytes, 64)), Buffer.from(digest(r.bytes, 64))])),
+  };
 }
 
 /**
@@ -130,11 +205,24 @@ export function readKernelFiles(kernelPath: string, residualPath: string, baseDi
  */
 export async function prepareProblem(cfg: ProblemConfig, options: LoadOptions): Promise<LoadedProblem> {
   if (cfg.kind !== "dataset") return loadProblem(cfg, options);
-  const p = await loadDatasetProblem(cfg, { baseDir: options.baseDir, seed: options.seed, cacheDir: options.cacheDir, dense: options.dense, network: options.network ?? false });
+  const p = await loadDatasetProblem(cfg, {
+    baseDir: options.baseDir,
+    seed: options.seed,
+    cacheDir: options.cacheDir,
+    dense: options.dense,
+    network: options.network ?? false,
+  });
   const f = p.facts;
   return {
-    id: f.id, N: f.N, dataset: f.dataset, spectrum: p.spectrum, dense: p.dense, network: p.network,
-    hiddenDim: f.hiddenDim, lrScale: f.ntk === "empirical" ? f.lrScale : null, row: p.row,
+    id: f.id,
+    N: f.N,
+    dataset: f.dataset,
+    spectrum: p.spectrum,
+    dense: p.dense,
+    network: p.network,
+    hiddenDim: f.hiddenDim,
+    lrScale: f.ntk === "empirical" ? f.lrScale : null,
+    row: p.row,
   };
 }
 
@@ -148,10 +236,28 @@ export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedPro
     const spectrum = dense ?? syntheticSpectrum(params);
     const id = hashOf({ kind: "synthetic", N: cfg.N, nu: cfg.nu, kappa: cfg.kappa, lambda_min: cfg.lambda_min, seed });
     return {
-      id, N: cfg.N, dataset: "synthetic", spectrum, dense, hiddenDim: null, lrScale: null,
+      id,
+      N: cfg.N,
+      dataset: "synthetic",
+      spectrum,
+      dense,
+      hiddenDim: null,
+      lrScale: null,
       row: {
-        problem: id, kind: "synthetic", dataset: "synthetic", N: cfg.N, nu: cfg.nu, kappa: cfg.kappa, lambda_min: cfg.lambda_min, seed,
-        zeta: cfg.kappa / cfg.nu, kernel: null, residual: null, normalize: null, loss0: loss0(spectrum), spec: JSON.stringify({ ...cfg, seed }),
+        problem: id,
+        kind: "synthetic",
+        dataset: "synthetic",
+        N: cfg.N,
+        nu: cfg.nu,
+        kappa: cfg.kappa,
+        lambda_min: cfg.lambda_min,
+        seed,
+        zeta: cfg.kappa / cfg.nu,
+        kernel: null,
+        residual: null,
+        normalize: null,
+        loss0: loss0(spectrum),
+        spec: JSON.stringify({ ...cfg, seed }),
       },
     };
   }
@@ -161,16 +267,37 @@ export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedPro
   try {
     problem = kernelProblem(files.K, files.r, { rescale: reference, standardize: reference });
   } catch (e) {
-    if (e instanceof RangeError) throw new InputError([{ path: "problem", message: e.message, value: { kernel: cfg.kernel, residual: cfg.residual } }]);
+    if (e instanceof RangeError)
+      throw new InputError([
+        { path: "problem", message: e.message, value: { kernel: cfg.kernel, residual: cfg.residual } },
+      ]);
     throw e;
   }
   const id = hashOf({ kind: "kernel", normalize: cfg.normalize, files: files.digest });
   const dataset = basename(cfg.kernel).replace(/\.npy$/i, "");
   return {
-    id, N: files.N, dataset, spectrum: problem, dense: problem, hiddenDim: null, lrScale: null,
+    id,
+    N: files.N,
+    dataset,
+    spectrum: problem,
+    dense: problem,
+    hiddenDim: null,
+    lrScale: null,
     row: {
-      problem: id, kind: "kernel", dataset, N: files.N, nu: null, kappa: null, lambda_min: null, seed: null, zeta: null,
-      kernel: cfg.kernel, residual: cfg.residual, normalize: cfg.normalize, loss0: loss0(problem), spec: JSON.stringify(cfg),
+      problem: id,
+      kind: "kernel",
+      dataset,
+      N: files.N,
+      nu: null,
+      kappa: null,
+      lambda_min: null,
+      seed: null,
+      zeta: null,
+      kernel: cfg.kernel,
+      residual: cfg.residual,
+      normalize: cfg.normalize,
+      loss0: loss0(problem),
+      spec: JSON.stringify(cfg),
     },
   };
 }
@@ -191,11 +318,30 @@ function share(a: Float64Array): Float64Array {
 export function sharedProblem(p: LoadedProblem): WorkerProblem {
   const n = p.network;
   const network: { network?: NetworkPart } = n
-    ? { network: { ...n, x: share(n.x), y: share(n.y), w1: share(n.w1), b1: share(n.b1), w2: share(n.w2), gram: share(n.gram), z0: share(n.z0) } }
+    ? {
+        network: {
+          ...n,
+          x: share(n.x),
+          y: share(n.y),
+          w1: share(n.w1),
+          b1: share(n.b1),
+          w2: share(n.w2),
+          gram: share(n.gram),
+          z0: share(n.z0),
+        },
+      }
     : {};
   if (p.dense) {
     const d = p.dense;
-    return { N: d.N, lambda: share(d.lambda), c0: share(d.c0), khat: share(d.khat), d0: share(d.d0), vectors: share(d.vectors), ...network };
+    return {
+      N: d.N,
+      lambda: share(d.lambda),
+      c0: share(d.c0),
+      khat: share(d.khat),
+      d0: share(d.d0),
+      vectors: share(d.vectors),
+      ...network,
+    };
   }
   return { N: p.spectrum.N, lambda: share(p.spectrum.lambda), c0: share(p.spectrum.c0), ...network };
 }

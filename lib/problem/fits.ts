@@ -32,7 +32,8 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>, options:
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`subWindows must be an integer ≥ 1, got ${m}`);
   const lx: number[] = [];
   const ly: number[] = [];
-  let xMin = Infinity, xMax = -Infinity;
+  let xMin = Infinity,
+    xMax = -Infinity;
   for (let i = 0; i < x.length; i++) {
     if (x[i] >= lo && x[i] <= hi && x[i] > 0 && y[i] > 0 && Number.isFinite(y[i])) {
       xMin = Math.min(xMin, x[i]);
@@ -41,7 +42,8 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>, options:
       ly.push(Math.log(y[i]));
     }
   }
-  if (lx.length < 3) throw new RangeError(`need at least 3 positive points in the window [${lo}, ${hi}], got ${lx.length}`);
+  if (lx.length < 3)
+    throw new RangeError(`need at least 3 positive points in the window [${lo}, ${hi}], got ${lx.length}`);
   const whole = leastSquares(lx, ly);
   const a = Math.log(xMin);
   const b = Math.log(xMax);
@@ -51,29 +53,47 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>, options:
     const to = a + ((b - a) * (s + 1)) / m;
     const sx: number[] = [];
     const sy: number[] = [];
-    for (let i = 0; i < lx.length; i++) if (lx[i] >= from && (lx[i] < to || (s === m - 1 && lx[i] <= to))) {
-      sx.push(lx[i]);
-      sy.push(ly[i]);
-    }
+    for (let i = 0; i < lx.length; i++)
+      if (lx[i] >= from && (lx[i] < to || (s === m - 1 && lx[i] <= to))) {
+        sx.push(lx[i]);
+        sy.push(ly[i]);
+      }
     if (sx.length >= 3) subs.push(-leastSquares(sx, sy).slope);
   }
   const subMean = subs.length ? subs.reduce((p, q) => p + q, 0) / subs.length : NaN;
-  const subStd = subs.length > 1 ? Math.sqrt(subs.reduce((p, q) => p + (q - subMean) ** 2, 0) / (subs.length - 1)) : NaN;
+  const subStd =
+    subs.length > 1 ? Math.sqrt(subs.reduce((p, q) => p + (q - subMean) ** 2, 0) / (subs.length - 1)) : NaN;
   return {
-    exponent: -whole.slope, subMean, subStd, subExponents: subs, amplitude: Math.exp(whole.intercept), r2: whole.r2,
-    window: [xMin, xMax], points: lx.length,
+    exponent: -whole.slope,
+    subMean,
+    subStd,
+    subExponents: subs,
+    amplitude: Math.exp(whole.intercept),
+    r2: whole.r2,
+    window: [xMin, xMax],
+    points: lx.length,
   };
 }
 
 function leastSquares(x: number[], y: number[]): { slope: number; intercept: number; r2: number } {
   const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxx = 0, sxy = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx, dy = y[i] - my;
-    sxx += dx * dx; sxy += dx * dy; syy += dy * dy;
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx,
+      dy = y[i] - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
   }
   const slope = sxy / sxx;
   const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
@@ -99,14 +119,21 @@ export function fitKappa(c: Float64Array, options: FitOptions = {}): PowerLawFit
   const N = c.length;
   const tail = new Float64Array(N);
   let s = 0;
-  for (let i = N - 1; i >= 0; i--) { tail[i] = s; s += c[i]; } // tail[i] = Σ_{l > i+1} C_l (1-based k = i+1)
+  for (let i = N - 1; i >= 0; i--) {
+    tail[i] = s;
+    s += c[i];
+  } // tail[i] = Σ_{l > i+1} C_l (1-based k = i+1)
   const k = Float64Array.from({ length: N }, (_, i) => i + 1);
   const y = tail.map((t) => t / s);
   return fitPowerLaw(k, y, { ...options, window: options.window ?? defaultSpectralWindow(N) });
 }
 
 /** The loss exponent ξ from L(t) ~ t^(−ξ); default window: the last two decades of the curve. */
-export function fitLossExponent(steps: ArrayLike<number>, losses: ArrayLike<number>, options: FitOptions = {}): PowerLawFit {
+export function fitLossExponent(
+  steps: ArrayLike<number>,
+  losses: ArrayLike<number>,
+  options: FitOptions = {},
+): PowerLawFit {
   let tMax = 0;
   for (let i = 0; i < steps.length; i++) tMax = Math.max(tMax, steps[i]);
   return fitPowerLaw(steps, losses, { ...options, window: options.window ?? [Math.max(1, tMax / 100), tMax] });

@@ -16,16 +16,23 @@ export interface KernelProblemOptions {
   readonly symmetryTolerance?: number;
 }
 
-export function kernelProblem(K: Float64Array, residual: Float64Array, options: KernelProblemOptions = {}): DenseProblem {
+export function kernelProblem(
+  K: Float64Array,
+  residual: Float64Array,
+  options: KernelProblemOptions = {},
+): DenseProblem {
   const N = residual.length;
   if (N < 2) throw new RangeError(`residual must have at least 2 entries, got ${N}`);
-  if (K.length !== N * N) throw new RangeError(`kernel must be ${N}×${N} to match the residual (length ${N}), got ${K.length} entries`);
+  if (K.length !== N * N)
+    throw new RangeError(`kernel must be ${N}×${N} to match the residual (length ${N}), got ${K.length} entries`);
   let scale = 0;
   for (let i = 0; i < K.length; i++) {
-    if (!Number.isFinite(K[i])) throw new RangeError(`kernel has a non-finite entry at (${Math.floor(i / N)}, ${i % N}): ${K[i]}`);
+    if (!Number.isFinite(K[i]))
+      throw new RangeError(`kernel has a non-finite entry at (${Math.floor(i / N)}, ${i % N}): ${K[i]}`);
     scale = Math.max(scale, Math.abs(K[i]));
   }
-  for (let i = 0; i < N; i++) if (!Number.isFinite(residual[i])) throw new RangeError(`residual has a non-finite entry at ${i}: ${residual[i]}`);
+  for (let i = 0; i < N; i++)
+    if (!Number.isFinite(residual[i])) throw new RangeError(`residual has a non-finite entry at ${i}: ${residual[i]}`);
   if (scale === 0) throw new RangeError("kernel is identically zero");
   const tol = options.symmetryTolerance ?? 1e-8;
   const khat = new Float64Array(N * N);
@@ -33,8 +40,9 @@ export function kernelProblem(K: Float64Array, residual: Float64Array, options: 
     for (let j = i; j < N; j++) {
       const a = K[i * N + j];
       const b = K[j * N + i];
-      if (Math.abs(a - b) > tol * scale) throw new RangeError(`kernel is not symmetric: K[${i}][${j}] = ${a} but K[${j}][${i}] = ${b}`);
-      khat[i * N + j] = khat[j * N + i] = 0.5 * (a + b) / N;
+      if (Math.abs(a - b) > tol * scale)
+        throw new RangeError(`kernel is not symmetric: K[${i}][${j}] = ${a} but K[${j}][${i}] = ${b}`);
+      khat[i * N + j] = khat[j * N + i] = (0.5 * (a + b)) / N;
     }
   }
   const { values, vectors } = eigh(khat, N, { vectors: true });

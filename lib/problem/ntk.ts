@@ -103,7 +103,8 @@ export function topEigenvalue(K: Float64Array, N: number, options: { tol?: numbe
       for (let j = 0; j < N; j++) s += K[o + j] * v[j];
       w[i] = s;
     }
-    let vw = 0, ww = 0;
+    let vw = 0,
+      ww = 0;
     for (let i = 0; i < N; i++) {
       vw += v[i] * w[i];
       ww += w[i] * w[i];
@@ -122,7 +123,8 @@ export function topEigenvalue(K: Float64Array, N: number, options: { tol?: numbe
 /** ‖A − B‖_F / ‖B‖_F. */
 export function relativeFrobenius(A: ArrayLike<number>, B: ArrayLike<number>): number {
   if (A.length !== B.length) throw new RangeError(`sizes differ: ${A.length} vs ${B.length}`);
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < A.length; i++) {
     num += (A[i] - B[i]) ** 2;
     den += B[i] ** 2;

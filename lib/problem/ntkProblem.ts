@@ -13,7 +13,14 @@ import { kernelProblem } from "./kernelProblem.ts";
 import { analyticNtk, empiricalNtk } from "./ntk.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import type { DenseKernels } from "../linalg/types.ts";
-import { augmentedGram, checkRegression, outputsFromPreActivations, preActivations, type NetworkParams, type Regression } from "../model/network.ts";
+import {
+  augmentedGram,
+  checkRegression,
+  outputsFromPreActivations,
+  preActivations,
+  type NetworkParams,
+  type Regression,
+} from "../model/network.ts";
 import type { DenseProblem } from "../types.ts";
 
 export type NtkKind = "empirical" | "analytic";
@@ -40,7 +47,11 @@ export interface NetworkProblemOptions {
 }
 
 /** The DenseProblem of a network's NTK and residual; params are required for the empirical NTK. */
-export function networkProblem(data: Regression, params: NetworkParams | null, options: NetworkProblemOptions = {}): NetworkProblem {
+export function networkProblem(
+  data: Regression,
+  params: NetworkParams | null,
+  options: NetworkProblemOptions = {},
+): NetworkProblem {
   checkRegression(data);
   const kind = options.ntk ?? "empirical";
   const kernels = options.kernels ?? denseKernels();
@@ -64,7 +75,15 @@ export function networkProblem(data: Regression, params: NetworkParams | null, o
   const problem = kernelProblem(K, d0, { rescale: true, standardize: false });
   // kernelProblem sets K̂ = K/λ_max(K), so λ_max(K) = K_00/K̂_00 (K_00 > 0: an NTK diagonal is positive).
   const lambdaMax = K[0] / problem.khat[0];
-  return { problem, ntk: kind, lambdaMax, lrScale: N / lambdaMax, kernel: options.keepKernel ? K : undefined, gram, z0 };
+  return {
+    problem,
+    ntk: kind,
+    lambdaMax,
+    lrScale: N / lambdaMax,
+    kernel: options.keepKernel ? K : undefined,
+    gram,
+    z0,
+  };
 }
 
 export interface SpectrumSummary {
@@ -96,13 +115,17 @@ export function summaryIndices(N: number): number[] {
 }
 
 /** ν and κ fits (mean ± std over sub-windows, as the reference reports) and a λ_k, C_k summary. */
-export function spectrumSummary(problem: Pick<DenseProblem, "N" | "lambda" | "c0">, options: { nu?: FitOptions; kappa?: FitOptions } = {}): SpectrumSummary {
+export function spectrumSummary(
+  problem: Pick<DenseProblem, "N" | "lambda" | "c0">,
+  options: { nu?: FitOptions; kappa?: FitOptions } = {},
+): SpectrumSummary {
   const { N, lambda, c0 } = problem;
   const nuFit: PowerLawFit = fitNu(lambda, options.nu);
   const kappaFit: PowerLawFit = fitKappa(c0, options.kappa);
   const nu = nuFit.subMean;
   const kappa = kappaFit.subMean;
-  let cs = 0, ls = 0;
+  let cs = 0,
+    ls = 0;
   for (let k = 0; k < N; k++) {
     cs += c0[k];
     ls += lambda[k];
@@ -110,8 +133,15 @@ export function spectrumSummary(problem: Pick<DenseProblem, "N" | "lambda" | "c0
   const ks = summaryIndices(N);
   return {
     N,
-    nu, nu_std: nuFit.subStd, kappa, kappa_std: kappaFit.subStd, zeta: kappa / nu,
-    nu_window: nuFit.window, kappa_window: kappaFit.window, nu_r2: nuFit.r2, kappa_r2: kappaFit.r2,
+    nu,
+    nu_std: nuFit.subStd,
+    kappa,
+    kappa_std: kappaFit.subStd,
+    zeta: kappa / nu,
+    nu_window: nuFit.window,
+    kappa_window: kappaFit.window,
+    nu_r2: nuFit.r2,
+    kappa_r2: kappaFit.r2,
     lambda: ks.map((k) => ({ k, value: lambda[k - 1] })),
     c: ks.map((k) => ({ k, value: c0[k - 1] })),
     initial_loss: cs / (2 * N),

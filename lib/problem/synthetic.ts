@@ -23,7 +23,8 @@ function check({ N, nu, kappa, lambdaMin = 0 }: SyntheticParams): void {
   if (!Number.isInteger(N) || N < 2) throw new RangeError(`N must be an integer ≥ 2, got ${N}`);
   if (!(Number.isFinite(nu) && nu > 0)) throw new RangeError(`nu must be a finite number > 0, got ${nu}`);
   if (!(Number.isFinite(kappa) && kappa > -1)) throw new RangeError(`kappa must be a finite number > −1, got ${kappa}`);
-  if (!(Number.isFinite(lambdaMin) && lambdaMin >= 0 && lambdaMin <= 1)) throw new RangeError(`lambdaMin must be in [0, 1], got ${lambdaMin}`);
+  if (!(Number.isFinite(lambdaMin) && lambdaMin >= 0 && lambdaMin <= 1))
+    throw new RangeError(`lambdaMin must be in [0, 1], got ${lambdaMin}`);
 }
 
 /** The spectrum and initial eigencomponents only: O(N), no randomness (C_k(0) does not depend on U). */
@@ -59,4 +60,3 @@ export function syntheticDense(params: SyntheticParams, kernels: DenseKernels = 
   }
   return { N, lambda, c0, khat, d0, vectors: U };
 }
-

@@ -9,7 +9,8 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
     // splitmix64 over the 64-bit seed, done in BigInt once at construction only
     let x = BigInt(seed);
     const mask = (1n << 64n) - 1n;
@@ -36,13 +37,19 @@ export class Rng {
     // t = s1 << 17
     const th = ((s[2] << 17) | (s[3] >>> 15)) >>> 0;
     const tl = (s[3] << 17) >>> 0;
-    s[4] ^= s[0]; s[5] ^= s[1]; // s2 ^= s0
-    s[6] ^= s[2]; s[7] ^= s[3]; // s3 ^= s1
-    s[2] ^= s[4]; s[3] ^= s[5]; // s1 ^= s2
-    s[0] ^= s[6]; s[1] ^= s[7]; // s0 ^= s3
-    s[4] ^= th; s[5] ^= tl; // s2 ^= t
+    s[4] ^= s[0];
+    s[5] ^= s[1]; // s2 ^= s0
+    s[6] ^= s[2];
+    s[7] ^= s[3]; // s3 ^= s1
+    s[2] ^= s[4];
+    s[3] ^= s[5]; // s1 ^= s2
+    s[0] ^= s[6];
+    s[1] ^= s[7]; // s0 ^= s3
+    s[4] ^= th;
+    s[5] ^= tl; // s2 ^= t
     const [qh, ql] = rotl64(s[6], s[7], 45); // s3 = rotl(s3, 45)
-    s[6] = qh; s[7] = ql;
+    s[6] = qh;
+    s[7] = ql;
   }
 
   private readonly pair = new Uint32Array(2);
@@ -102,19 +109,27 @@ export class Rng {
 
 function mul64(ah: number, al: number, bh: number, bl: number): [number, number] {
   // (ah·2^32 + al)(bh·2^32 + bl) mod 2^64 via 16-bit limbs of the low words
-  const a0 = al & 0xffff, a1 = al >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
+  const a0 = al & 0xffff,
+    a1 = al >>> 16,
+    b0 = bl & 0xffff,
+    b1 = bl >>> 16;
   const p00 = a0 * b0;
   const p01 = a0 * b1;
   const p10 = a1 * b0;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  const lo = ((mid & 0xffff) << 16 | (p00 & 0xffff)) >>> 0;
+  const lo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
   const carry = (mid >>> 16) + (p01 >>> 16) + (p10 >>> 16) + a1 * b1;
   const hi = (Math.imul(ah, bl) + Math.imul(al, bh) + carry) >>> 0;
   return [hi, lo];
 }
 
 function rotl64(h: number, l: number, r: number): [number, number] {
-  if (r >= 32) { const t = h; h = l; l = t; r -= 32; }
+  if (r >= 32) {
+    const t = h;
+    h = l;
+    l = t;
+    r -= 32;
+  }
   if (r === 0) return [h >>> 0, l >>> 0];
   return [((h << r) | (l >>> (32 - r))) >>> 0, ((l << r) | (h >>> (32 - r))) >>> 0];
 }

@@ -20,7 +20,8 @@ import { checkRegression, type NetworkParams, type Regression } from "../model/n
 
 function requireBackend(): BackendName {
   const b = currentBackend();
-  if (b === null) throw new Error("no TensorFlow.js backend selected: call `await selectBackend()` from lib/tf/backend.ts first");
+  if (b === null)
+    throw new Error("no TensorFlow.js backend selected: call `await selectBackend()` from lib/tf/backend.ts first");
   return b;
 }
 
@@ -32,7 +33,10 @@ function forwardExpr(x: tf.Tensor2D, w1t: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.T
   const d = x.shape[1];
   const H = w1t.shape[1];
   const z = tf.add(tf.matMul(x, w1t).mul(1 / Math.sqrt(d)), b1);
-  return tf.matMul(tf.relu(z), w2.reshape([H, 1])).reshape([x.shape[0]]).mul(1 / Math.sqrt(H)) as tf.Tensor1D;
+  return tf
+    .matMul(tf.relu(z), w2.reshape([H, 1]))
+    .reshape([x.shape[0]])
+    .mul(1 / Math.sqrt(H)) as tf.Tensor1D;
 }
 
 /** float64 → float32 (tfjs's only float type): the rounding happens here, explicitly. */
@@ -48,7 +52,8 @@ function paramTensors(p: NetworkParams): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D]
 /** The plain forward pass f(X) in tfjs (float32 outputs). */
 export function forwardTf(params: NetworkParams, x: Float64Array, N: number): Float32Array {
   requireBackend();
-  if (x.length !== N * params.d) throw new RangeError(`inputs must have N·d = ${N * params.d} entries, got ${x.length}`);
+  if (x.length !== N * params.d)
+    throw new RangeError(`inputs must have N·d = ${N * params.d} entries, got ${x.length}`);
   return tf.tidy(() => {
     const [w1, b1, w2] = paramTensors(params);
     return forwardExpr(tf.tensor2d(f32(x), [N, params.d]), w1, b1, w2).dataSync() as Float32Array;
@@ -68,7 +73,8 @@ export function jacobianNtkTf(params: NetworkParams, data: Pick<Regression, "N" 
   tf.tidy(() => {
     const [w1, b1, w2] = paramTensors(params);
     const grad = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, xi: tf.Tensor) =>
-      forwardExpr(xi as tf.Tensor2D, a as tf.Tensor2D, bb as tf.Tensor1D, c as tf.Tensor1D).sum());
+      forwardExpr(xi as tf.Tensor2D, a as tf.Tensor2D, bb as tf.Tensor1D, c as tf.Tensor1D).sum(),
+    );
     for (let i = 0; i < N; i++) {
       const xi = tf.tensor2d(f32(x.subarray(i * d, i * d + d)), [1, d]);
       const [g1, gb, g2] = grad([w1, b1, w2, xi]);
@@ -114,23 +120,32 @@ export interface NetworkTfOutcome extends RunOutcome {
 }
 
 /** The reference's training loop in tfjs (float32); records as lib/regimes/network.ts. */
-export function* networkTf(setup: NetworkTfSetup, options: NetworkTfOptions): Generator<StepRecord, NetworkTfOutcome, void> {
+export function* networkTf(
+  setup: NetworkTfSetup,
+  options: NetworkTfOptions,
+): Generator<StepRecord, NetworkTfOutcome, void> {
   const backend = requireBackend();
   const { data, params } = setup;
   checkRegression(data);
   const { N, d } = data;
-  const { H } = params;
   const { nSteps } = options;
   const b = options.batchSize;
-  if (!Number.isInteger(b) || b < 1 || b > N) throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
+  if (!Number.isInteger(b) || b < 1 || b > N)
+    throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
   if (!Number.isInteger(nSteps) || nSteps < 0) throw new RangeError(`nSteps must be an integer ≥ 0, got ${nSteps}`);
   const schedule = options.momentumConvention === "pytorch" ? options.schedule : toPytorchMomentum(options.schedule);
   const applied = options.applyLrScale ?? true;
   const scale = applied ? setup.lrScale : 1;
   const batches = batchSequence(N, b, nSteps, options.seed ?? 0, options.replicate ?? 0);
   const outcome = (status: "done" | "diverged", t: number): NetworkTfOutcome => ({
-    status, divergedAt: status === "diverged" ? t : null, steps: t,
-    lrScale: scale, lrScaleApplied: applied, lrScaleComputed: setup.lrScale, fullLoss: "tfjs-forward", backend,
+    status,
+    divergedAt: status === "diverged" ? t : null,
+    steps: t,
+    lrScale: scale,
+    lrScaleApplied: applied,
+    lrScaleComputed: setup.lrScale,
+    fullLoss: "tfjs-forward",
+    backend,
   });
 
   const X = tf.tensor2d(f32(data.x), [N, d]);
@@ -142,7 +157,9 @@ export function* networkTf(setup: NetworkTfSetup, options: NetworkTfOptions): Ge
     return tf.mean(tf.square(r)).mul(0.5); // ½·MSE of the batch
   });
   const fullLoss = (): number => {
-    const f = tf.tidy(() => forwardExpr(X, theta[0] as tf.Tensor2D, theta[1] as tf.Tensor1D, theta[2] as tf.Tensor1D).dataSync());
+    const f = tf.tidy(() =>
+      forwardExpr(X, theta[0] as tf.Tensor2D, theta[1] as tf.Tensor1D, theta[2] as tf.Tensor1D).dataSync(),
+    );
     let ss = 0;
     for (let i = 0; i < N; i++) ss += (f[i] - data.y[i]) ** 2; // residual and mean in float64
     return ss / (2 * N);
@@ -195,7 +212,14 @@ export function trainTfParams(setup: NetworkTfSetup, options: NetworkTfOptions):
     let theta: tf.Tensor[] = paramTensors(params);
     let bufs: tf.Tensor[] = theta.map((p) => tf.zerosLike(p));
     const gradFn = tf.grads((w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, xb: tf.Tensor, yb: tf.Tensor) =>
-      tf.mean(tf.square(tf.sub(forwardExpr(xb as tf.Tensor2D, w1 as tf.Tensor2D, b1 as tf.Tensor1D, w2 as tf.Tensor1D), yb))).mul(0.5));
+      tf
+        .mean(
+          tf.square(
+            tf.sub(forwardExpr(xb as tf.Tensor2D, w1 as tf.Tensor2D, b1 as tf.Tensor1D, w2 as tf.Tensor1D), yb),
+          ),
+        )
+        .mul(0.5),
+    );
     for (let t = 1; t <= options.nSteps; t++) {
       const ib = tf.tensor1d(batches[t - 1], "int32");
       const grads = gradFn([theta[0], theta[1], theta[2], tf.gather(X, ib), tf.gather(Y, ib)]).slice(0, 3);

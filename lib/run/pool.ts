@@ -16,7 +16,11 @@ export class WorkerPool {
   private problem?: WorkerProblem;
 
   /** entry: the worker's start file (lib/run/workerBundle.ts: the prebuilt bundle; default the tsx entry) */
-  constructor(readonly size: number, problem?: WorkerProblem, private readonly entry: URL = TSX_ENTRY) {
+  constructor(
+    readonly size: number,
+    problem?: WorkerProblem,
+    private readonly entry: URL = TSX_ENTRY,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`);
     this.problem = problem;
   }

@@ -16,7 +16,9 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`
+    : `${m}:${String(sec).padStart(2, "0")}`;
 }
 
 export class Progress {
@@ -33,7 +35,12 @@ export class Progress {
   failed = 0;
   private timer?: NodeJS.Timeout;
 
-  constructor(readonly total: number, totalSteps: number, readonly skipped: number, options: ProgressOptions = {}) {
+  constructor(
+    readonly total: number,
+    totalSteps: number,
+    readonly skipped: number,
+    options: ProgressOptions = {},
+  ) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? Boolean((this.stream as { isTTY?: boolean }).isTTY);
     const env = Number(process.env.POWERLAW_SGD_PROGRESS_MS);
@@ -77,7 +84,11 @@ export class Progress {
     const parts = [`runs ${finished}/${this.total}`];
     if (this.diverged) parts.push(`${this.diverged} diverged`);
     if (this.failed) parts.push(`${this.failed} failed`);
-    parts.push(`${this.running.size} running`, `${rate >= 1000 ? rate.toExponential(2) : rate.toFixed(0)} steps/s`, `elapsed ${formatDuration(elapsed)}`);
+    parts.push(
+      `${this.running.size} running`,
+      `${rate >= 1000 ? rate.toExponential(2) : rate.toFixed(0)} steps/s`,
+      `elapsed ${formatDuration(elapsed)}`,
+    );
     if (finished < this.total) parts.push(`ETA ${formatDuration(eta)}`);
     return parts.join(" · ");
   }

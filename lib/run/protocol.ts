@@ -11,7 +11,13 @@ export type FromWorker =
   | { readonly type: "modes"; readonly runId: number; readonly step: number; readonly c: Float64Array }
   | { readonly type: "progress"; readonly runId: number; readonly step: number }
   | {
-      readonly type: "end"; readonly runId: number; readonly status: "done" | "diverged" | "failed";
-      readonly divergedAt: number | null; readonly steps: number; readonly finalLoss: number | null;
-      readonly backend: string | null; readonly error: string | null; readonly durationMs: number;
+      readonly type: "end";
+      readonly runId: number;
+      readonly status: "done" | "diverged" | "failed";
+      readonly divergedAt: number | null;
+      readonly steps: number;
+      readonly finalLoss: number | null;
+      readonly backend: string | null;
+      readonly error: string | null;
+      readonly durationMs: number;
     };

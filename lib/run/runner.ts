@@ -16,7 +16,21 @@
  * the workers receive the problem once, in shared memory, with the network's arrays when nn runs are planned.
  */
 import { availableParallelism } from "node:os";
-import { Observable, Subject, bufferTime, concatMap, defer, filter, from, mergeMap, takeUntil, lastValueFrom, tap, fromEvent, take } from "rxjs";
+import {
+  Observable,
+  Subject,
+  bufferTime,
+  concatMap,
+  defer,
+  filter,
+  from,
+  mergeMap,
+  takeUntil,
+  lastValueFrom,
+  tap,
+  fromEvent,
+  take,
+} from "rxjs";
 import type { Worker } from "node:worker_threads";
 import { batchNoise } from "../theory/batchNoise.ts";
 import { Store, type FinishedRun, type Row } from "../store/store.ts";
@@ -71,7 +85,15 @@ export interface SkippedRun {
 
 export type RunnerEvent =
   /** once, before any run starts: the runs to do and those skipped (for live sinks) */
-  | { readonly type: "plan"; readonly experiment: string; readonly db: string; readonly problem: { readonly id: string; readonly N: number; readonly dataset: string | null }; readonly runs: readonly PlannedRun[]; readonly skipped: readonly SkippedRun[]; readonly at: number }
+  | {
+      readonly type: "plan";
+      readonly experiment: string;
+      readonly db: string;
+      readonly problem: { readonly id: string; readonly N: number; readonly dataset: string | null };
+      readonly runs: readonly PlannedRun[];
+      readonly skipped: readonly SkippedRun[];
+      readonly at: number;
+    }
   /** once, when the sweep ends (interrupted: aborted; unfinished runs are deleted from the store) */
   | { readonly type: "finish"; readonly interrupted: boolean; readonly at: number }
   | { readonly type: "start"; readonly run: PlannedRun; readonly at: number }
@@ -105,19 +127,51 @@ export function runHash(problemId: string, spec: RunSpec): string {
 
 export { recordLabel };
 
-export function runRow(experiment: string, problem: LoadedProblem, run: PlannedRun, startedAt: number, version: string): Row {
+export function runRow(
+  experiment: string,
+  problem: LoadedProblem,
+  run: PlannedRun,
+  startedAt: number,
+  version: string,
+): Row {
   const s = run.spec;
   const sch = s.schedule;
   return {
-    run_id: run.runId, experiment, problem: problem.id, config_hash: run.configHash, code_version: version,
-    regime: s.regime, tau: s.tau, lr: s.lr, momentum: s.momentum, batch_size: s.batchSize, schedule: sch.kind,
-    sched_a: sch.kind === "jacobi" ? sch.a : null, sched_b: sch.kind === "jacobi" ? sch.b : null,
-    sched_p: sch.kind === "power" ? sch.p : null, sched_n0: sch.kind === "power" ? sch.n0 : null,
-    jacobi_indexing: sch.kind === "jacobi" ? sch.indexing ?? "exact" : null,
-    optimizer: s.optimizer, n_steps: s.nSteps, replicate: s.replicate, seed: s.seed, dataset: problem.dataset, N: problem.N,
-    gamma: batchNoise(problem.N, s.batchSize), record: recordLabel(s), track_every: s.trackEvery, divergence_factor: s.divergenceFactor,
-    status: "running", diverged_at: null, steps: null, final_loss: null, error: null, backend: null,
-    started_at: startedAt, finished_at: null, duration_ms: null,
+    run_id: run.runId,
+    experiment,
+    problem: problem.id,
+    config_hash: run.configHash,
+    code_version: version,
+    regime: s.regime,
+    tau: s.tau,
+    lr: s.lr,
+    momentum: s.momentum,
+    batch_size: s.batchSize,
+    schedule: sch.kind,
+    sched_a: sch.kind === "jacobi" ? sch.a : null,
+    sched_b: sch.kind === "jacobi" ? sch.b : null,
+    sched_p: sch.kind === "power" ? sch.p : null,
+    sched_n0: sch.kind === "power" ? sch.n0 : null,
+    jacobi_indexing: sch.kind === "jacobi" ? (sch.indexing ?? "exact") : null,
+    optimizer: s.optimizer,
+    n_steps: s.nSteps,
+    replicate: s.replicate,
+    seed: s.seed,
+    dataset: problem.dataset,
+    N: problem.N,
+    gamma: batchNoise(problem.N, s.batchSize),
+    record: recordLabel(s),
+    track_every: s.trackEvery,
+    divergence_factor: s.divergenceFactor,
+    status: "running",
+    diverged_at: null,
+    steps: null,
+    final_loss: null,
+    error: null,
+    backend: null,
+    started_at: startedAt,
+    finished_at: null,
+    duration_ms: null,
     lr_scale: s.regime === "nn" ? problem.lrScale : null,
     lr_scale_applied: s.regime === "nn" ? (s.applyLrScale ?? true) : null,
     hidden_dim: problem.hiddenDim,
@@ -140,7 +194,18 @@ function runOnWorker(pool: WorkerPool, run: PlannedRun): Observable<RunnerEvent>
       if (ended) return;
       ended = true;
       pool.discard(worker);
-      sub.next({ type: "end", runId: run.runId, status: "failed", divergedAt: null, steps: 0, finalLoss: null, backend: null, error, durationMs: performance.now() - t0, at: Date.now() });
+      sub.next({
+        type: "end",
+        runId: run.runId,
+        status: "failed",
+        divergedAt: null,
+        steps: 0,
+        finalLoss: null,
+        backend: null,
+        error,
+        durationMs: performance.now() - t0,
+        at: Date.now(),
+      });
       sub.complete();
     };
     const onMessage = (m: FromWorker) => {
@@ -178,14 +243,23 @@ export interface Plan {
  * before) and expands the runs; throws InputError (nothing written) on bad input.
  */
 export async function planExperiment(
-  e: Experiment, options: { baseDir?: string; shard?: { index: number; count: number }; problemCache?: string; db?: string } = {},
+  e: Experiment,
+  options: { baseDir?: string; shard?: { index: number; count: number }; problemCache?: string; db?: string } = {},
 ): Promise<{ problem: LoadedProblem; specs: RunSpec[] }> {
   const specs = shardRuns(expandRuns(e), options.shard);
   const nn = specs.some((s) => s.regime === "nn");
   // the dense form for full/linearized, and for nn runs that track per-mode errors (they need the eigenvectors)
-  const dense = specs.some((s) => s.regime === "full" || s.regime === "linearized" || (s.regime === "nn" && s.trackEvery > 0));
+  const dense = specs.some(
+    (s) => s.regime === "full" || s.regime === "linearized" || (s.regime === "nn" && s.trackEvery > 0),
+  );
   const cacheDir = options.problemCache ?? (options.db !== undefined ? problemCacheDir(options.db) : undefined);
-  const problem = await prepareProblem(e.problem, { baseDir: options.baseDir, dense, seed: e.seed, network: nn, cacheDir });
+  const problem = await prepareProblem(e.problem, {
+    baseDir: options.baseDir,
+    dense,
+    seed: e.seed,
+    network: nn,
+    cacheDir,
+  });
   const issues = checkBatchSizes(e.sweep.batch_size, problem.N);
   if (issues.length > 0) throw new InputError(issues);
   return { problem, specs };
@@ -196,7 +270,11 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
   // workers boot (from the prebuilt worker bundle when fresh, else under tsx; engine, WebAssembly) while the problem is prepared, the store opens and the run list is
   // checked against it
-  let pool: WorkerPool | undefined = new WorkerPool(Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)), undefined, await workerEntry());
+  const pool: WorkerPool | undefined = new WorkerPool(
+    Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)),
+    undefined,
+    await workerEntry(),
+  );
   pool.warm();
   let problem: LoadedProblem;
   let specs: RunSpec[];
@@ -217,7 +295,13 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
   try {
     await store.recover();
     const existing = await store.existingRuns(e.experiment, version);
-    await store.upsertExperiment({ experiment: e.experiment, description: e.description ?? null, config: options.configForStore ?? e, codeVersion: version, nRuns: specs.length });
+    await store.upsertExperiment({
+      experiment: e.experiment,
+      description: e.description ?? null,
+      config: options.configForStore ?? e,
+      codeVersion: version,
+      nRuns: specs.length,
+    });
     await store.putProblem(problem.row, problem.spectrum.lambda, problem.spectrum.c0);
     const redo: number[] = [];
     const todoSpecs: { spec: RunSpec; hash: string }[] = [];
@@ -237,16 +321,40 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     await store.deleteRuns(redo);
     let nextId = (await store.maxRunId()) + 1;
     const runs: PlannedRun[] = todoSpecs.map(({ spec, hash }) => ({ runId: nextId++, spec, configHash: hash }));
-    options.onEvent?.({ type: "plan", experiment: e.experiment, db: options.db, problem: { id: problem.id, N: problem.N, dataset: problem.dataset ?? null }, runs, skipped: skippedRuns, at: Date.now() });
+    options.onEvent?.({
+      type: "plan",
+      experiment: e.experiment,
+      db: options.db,
+      problem: { id: problem.id, N: problem.N, dataset: problem.dataset ?? null },
+      runs,
+      skipped: skippedRuns,
+      at: Date.now(),
+    });
     if (options.progress !== false && runs.length > 0) {
-      progress = options.progress instanceof Progress ? options.progress
-        : new Progress(runs.length, runs.reduce((a, r) => a + r.spec.nSteps, 0), skipped);
+      progress =
+        options.progress instanceof Progress
+          ? options.progress
+          : new Progress(
+              runs.length,
+              runs.reduce((a, r) => a + r.spec.nSteps, 0),
+              skipped,
+            );
     } else if (options.progress !== false && skipped > 0) {
       process.stderr.write(`all ${skipped} run(s) already finished with this code version: nothing to do\n`);
     }
     if (runs.length === 0 || options.signal?.aborted) {
       interrupted = Boolean(options.signal?.aborted);
-      return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: 0, seconds: (performance.now() - t0) / 1000, storeSeconds: 0 };
+      return {
+        experiment: e.experiment,
+        db: options.db,
+        total: specs.length,
+        skipped,
+        ...counts,
+        interrupted,
+        curveRows: 0,
+        seconds: (performance.now() - t0) / 1000,
+        storeSeconds: 0,
+      };
     }
     await store.startStreaming();
     const width = Math.min(concurrency, runs.length);
@@ -266,38 +374,57 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
       }),
       bufferTime(options.commitMs ?? 200),
       filter((batch) => batch.length > 0),
-      concatMap((batch) => defer(async () => {
-        const t = performance.now();
-        const finished: FinishedRun[] = [];
-        for (const ev of batch) {
-          switch (ev.type) {
-            case "start":
-              started.add(ev.run.runId);
-              store.addRun(runRow(e.experiment, problem, ev.run, ev.at, version));
-              break;
-            case "curve":
-              store.addCurve(ev.runId, ev.steps, ev.losses);
-              break;
-            case "modes":
-              store.addModes(ev.runId, ev.step, ev.c);
-              break;
-            case "end":
-              started.delete(ev.runId);
-              counts[ev.status]++;
-              finished.push({
-                runId: ev.runId, status: ev.status, divergedAt: ev.divergedAt, steps: ev.steps, finalLoss: ev.finalLoss,
-                error: ev.error, backend: ev.backend, finishedAt: ev.at, durationMs: ev.durationMs,
-              });
-              break;
+      concatMap((batch) =>
+        defer(async () => {
+          const t = performance.now();
+          const finished: FinishedRun[] = [];
+          for (const ev of batch) {
+            switch (ev.type) {
+              case "start":
+                started.add(ev.run.runId);
+                store.addRun(runRow(e.experiment, problem, ev.run, ev.at, version));
+                break;
+              case "curve":
+                store.addCurve(ev.runId, ev.steps, ev.losses);
+                break;
+              case "modes":
+                store.addModes(ev.runId, ev.step, ev.c);
+                break;
+              case "end":
+                started.delete(ev.runId);
+                counts[ev.status]++;
+                finished.push({
+                  runId: ev.runId,
+                  status: ev.status,
+                  divergedAt: ev.divergedAt,
+                  steps: ev.steps,
+                  finalLoss: ev.finalLoss,
+                  error: ev.error,
+                  backend: ev.backend,
+                  finishedAt: ev.at,
+                  durationMs: ev.durationMs,
+                });
+                break;
+            }
           }
-        }
-        await store.commit(finished);
-        storeMs += performance.now() - t;
-      })),
+          await store.commit(finished);
+          storeMs += performance.now() - t;
+        }),
+      ),
     );
     await lastValueFrom(events$, { defaultValue: undefined });
     interrupted = Boolean(options.signal?.aborted);
-    return { experiment: e.experiment, db: options.db, total: specs.length, skipped, ...counts, interrupted, curveRows: store.curveRows, seconds: (performance.now() - t0) / 1000, storeSeconds: storeMs / 1000 };
+    return {
+      experiment: e.experiment,
+      db: options.db,
+      total: specs.length,
+      skipped,
+      ...counts,
+      interrupted,
+      curveRows: store.curveRows,
+      seconds: (performance.now() - t0) / 1000,
+      storeSeconds: storeMs / 1000,
+    };
   } finally {
     progress?.stop();
     try {
@@ -315,5 +442,3 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
     }
   }
 }
-
-

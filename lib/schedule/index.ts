@@ -18,11 +18,24 @@ export { fromPytorchMomentum, toPytorchMomentum } from "./convention.ts";
 
 export type ScheduleSpec =
   | { readonly kind: "constant"; readonly lr: number; readonly momentum?: number }
-  | { readonly kind: "jacobi"; readonly lr: number; readonly a: number; readonly b: number; readonly indexing?: JacobiIndexing }
-  | { readonly kind: "power"; readonly lr: number; readonly p: number; readonly n0: number; readonly momentum?: number };
+  | {
+      readonly kind: "jacobi";
+      readonly lr: number;
+      readonly a: number;
+      readonly b: number;
+      readonly indexing?: JacobiIndexing;
+    }
+  | {
+      readonly kind: "power";
+      readonly lr: number;
+      readonly p: number;
+      readonly n0: number;
+      readonly momentum?: number;
+    };
 
 export function makeSchedule(spec: ScheduleSpec): Schedule {
-  if (spec === null || typeof spec !== "object") throw new RangeError(`schedule: expected an object, got ${String(spec)}`);
+  if (spec === null || typeof spec !== "object")
+    throw new RangeError(`schedule: expected an object, got ${String(spec)}`);
   switch (spec.kind) {
     case "constant":
       return constantSchedule(spec.lr, spec.momentum ?? 0);
@@ -31,6 +44,8 @@ export function makeSchedule(spec: ScheduleSpec): Schedule {
     case "power":
       return powerSchedule(spec);
     default:
-      throw new RangeError(`schedule: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected 'constant', 'jacobi' or 'power')`);
+      throw new RangeError(
+        `schedule: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected 'constant', 'jacobi' or 'power')`,
+      );
   }
 }

@@ -4,7 +4,18 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Table, Int32, Float64, Utf8, Bool, TimestampMillisecond, vectorFromArray, tableToIPC, type DataType, type RecordBatch } from "apache-arrow";
+import {
+  Table,
+  Int32,
+  Float64,
+  Utf8,
+  Bool,
+  TimestampMillisecond,
+  vectorFromArray,
+  tableToIPC,
+  type DataType,
+  type RecordBatch,
+} from "apache-arrow";
 import type { Store } from "./store.ts";
 import { TABLES, table as tableDef, type Column } from "./schema.ts";
 
@@ -16,7 +27,11 @@ export interface ExportResult {
   readonly rows: number;
 }
 
-export async function exportParquet(store: Store, outDir: string, tables: readonly string[] = EXPORT_TABLES): Promise<ExportResult[]> {
+export async function exportParquet(
+  store: Store,
+  outDir: string,
+  tables: readonly string[] = EXPORT_TABLES,
+): Promise<ExportResult[]> {
   mkdirSync(outDir, { recursive: true });
   const out: ExportResult[] = [];
   for (const name of tables) {
@@ -31,11 +46,16 @@ export async function exportParquet(store: Store, outDir: string, tables: readon
 
 function arrowType(col: Column): DataType {
   switch (col.type) {
-    case "INTEGER": return new Int32();
-    case "DOUBLE": return new Float64();
-    case "TIMESTAMP": return new TimestampMillisecond();
-    case "BOOLEAN": return new Bool();
-    default: return new Utf8();
+    case "INTEGER":
+      return new Int32();
+    case "DOUBLE":
+      return new Float64();
+    case "TIMESTAMP":
+      return new TimestampMillisecond();
+    case "BOOLEAN":
+      return new Bool();
+    default:
+      return new Utf8();
   }
 }
 
@@ -79,7 +99,11 @@ export async function tableToArrow(store: Store, name: string): Promise<{ bytes:
   return { bytes: tableToIPC(new Table(batches), "file"), rows };
 }
 
-export async function exportArrow(store: Store, outDir: string, tables: readonly string[] = EXPORT_TABLES): Promise<ExportResult[]> {
+export async function exportArrow(
+  store: Store,
+  outDir: string,
+  tables: readonly string[] = EXPORT_TABLES,
+): Promise<ExportResult[]> {
   mkdirSync(outDir, { recursive: true });
   const out: ExportResult[] = [];
   for (const name of tables) {

@@ -9,12 +9,14 @@ export type Cell = null | boolean | number | string | Cell[] | { [k: string]: Ce
 
 export function toCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
-  if (typeof v === "bigint") return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === "bigint")
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
   if (Array.isArray(v)) return v.map(toCell);
-  if (typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toCell(x)]));
+  if (typeof v === "object")
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toCell(x)]));
   return String(v);
 }
 
@@ -33,7 +35,8 @@ export async function runQuery(connection: DuckDBConnection, sql: string): Promi
 function jsonSafe(c: Cell): Cell {
   if (typeof c === "number" && !Number.isFinite(c)) return null;
   if (Array.isArray(c)) return c.map(jsonSafe);
-  if (c !== null && typeof c === "object") return Object.fromEntries(Object.entries(c).map(([k, x]) => [k, jsonSafe(x)]));
+  if (c !== null && typeof c === "object")
+    return Object.fromEntries(Object.entries(c).map(([k, x]) => [k, jsonSafe(x)]));
   return c;
 }
 
@@ -50,7 +53,9 @@ function text(c: Cell): string {
 
 export function toCsv(r: QueryResult): string {
   const esc = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [r.columns.map(esc).join(","), ...r.rows.map((row) => row.map((c) => esc(text(c))).join(","))].join("\n") + "\n";
+  return (
+    [r.columns.map(esc).join(","), ...r.rows.map((row) => row.map((c) => esc(text(c))).join(","))].join("\n") + "\n"
+  );
 }
 
 export function toTable(r: QueryResult): string {
@@ -58,7 +63,11 @@ export function toTable(r: QueryResult): string {
   const widths = r.columns.map((c, i) => Math.min(60, Math.max(c.length, ...shown.map((row) => row[i].length))));
   const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
   const numeric = r.columns.map((_, i) => r.rows.every((row) => row[i] === null || typeof row[i] === "number"));
-  const fmt = (cells: string[]) => cells.map((s, i) => (numeric[i] ? cut(s, widths[i]).padStart(widths[i]) : cut(s, widths[i]).padEnd(widths[i]))).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((s, i) => (numeric[i] ? cut(s, widths[i]).padStart(widths[i]) : cut(s, widths[i]).padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const lines = [fmt(r.columns), widths.map((w) => "-".repeat(w)).join("  "), ...shown.map(fmt)];
   lines.push(`(${r.rows.length} row${r.rows.length === 1 ? "" : "s"})`);
   return lines.join("\n") + "\n";

@@ -48,18 +48,34 @@ export const TABLES: readonly Table[] = [
     columns: [
       c("problem", "VARCHAR", "problem id: digest of its definition (and of the files' bytes)"),
       c("kind", "VARCHAR", "'synthetic' | 'kernel' | 'dataset' (a network's NTK on a data set)"),
-      c("dataset", "VARCHAR", "'synthetic', the kernel file's name, or the data set ('mnist', 'cifar10', 'tabular', 'diamonds', 'gaussian')"),
+      c(
+        "dataset",
+        "VARCHAR",
+        "'synthetic', the kernel file's name, or the data set ('mnist', 'cifar10', 'tabular', 'diamonds', 'gaussian')",
+      ),
       c("N", "INTEGER", "number of points = modes"),
       c("nu", "DOUBLE", "ν (synthetic; fitted for dataset problems) else NULL"),
       c("kappa", "DOUBLE", "κ (synthetic; fitted for dataset problems) else NULL"),
       c("lambda_min", "DOUBLE", "eigenvalue floor (synthetic)"),
-      c("seed", "INTEGER", "seed of the Haar eigenvectors (synthetic) or of the initial network (dataset, empirical NTK)"),
+      c(
+        "seed",
+        "INTEGER",
+        "seed of the Haar eigenvectors (synthetic) or of the initial network (dataset, empirical NTK)",
+      ),
       c("zeta", "DOUBLE", "ζ = κ/ν (synthetic; fitted for dataset problems) else NULL"),
-      c("kernel", "VARCHAR", "kernel .npy path as given (dataset problems: the cached K̂, rescaled so that λ_1 = 1, in <db folder>/problems/<problem>/khat.npy)"),
+      c(
+        "kernel",
+        "VARCHAR",
+        "kernel .npy path as given (dataset problems: the cached K̂, rescaled so that λ_1 = 1, in <db folder>/problems/<problem>/khat.npy)",
+      ),
       c("residual", "VARCHAR", "residual .npy path as given (dataset problems: the cached network residual d_0)"),
       c("normalize", "VARCHAR", "'reference' | 'none' (kernel problems; 'none' for dataset problems)"),
       c("loss0", "DOUBLE", "initial loss L(0) = Σ C_k(0)/(2N)"),
-      c("spec", "JSON", "the problem's config (dataset problems: also d, hidden_dim, ntk, λ_max(K), lr_scale, the fits and their windows)"),
+      c(
+        "spec",
+        "JSON",
+        "the problem's config (dataset problems: also d, hidden_dim, ntk, λ_max(K), lr_scale, the fits and their windows)",
+      ),
       c("created_at", "TIMESTAMP", "when first stored"),
     ],
   },
@@ -80,7 +96,11 @@ export const TABLES: readonly Table[] = [
       c("run_id", "INTEGER", "run id, unique within the file"),
       c("experiment", "VARCHAR", "experiments.experiment"),
       c("problem", "VARCHAR", "problems.problem"),
-      c("config_hash", "VARCHAR", "digest of everything that defines the run (problem, regime, hyper-parameters, n_steps, record, seed, …)"),
+      c(
+        "config_hash",
+        "VARCHAR",
+        "digest of everything that defines the run (problem, regime, hyper-parameters, n_steps, record, seed, …)",
+      ),
       c("code_version", "VARCHAR", "package version + digest of the engine sources"),
       c("regime", "VARCHAR", "'sd' | 'full' | 'linearized' | 'nn'"),
       c("tau", "DOUBLE", "τ (SD) else NULL"),
@@ -96,7 +116,11 @@ export const TABLES: readonly Table[] = [
       c("optimizer", "VARCHAR", "'sgd' | 'adam' (linearized) else NULL"),
       c("n_steps", "INTEGER", "steps requested"),
       c("replicate", "INTEGER", "replicate index r (linearized), else 0"),
-      c("seed", "INTEGER", "experiment seed (linearized and nn replicate r draw their batches from generator seed seed·2²¹ + r)"),
+      c(
+        "seed",
+        "INTEGER",
+        "experiment seed (linearized and nn replicate r draw their batches from generator seed seed·2²¹ + r)",
+      ),
       c("dataset", "VARCHAR", "problems.dataset"),
       c("N", "INTEGER", "problem size"),
       c("gamma", "DOUBLE", "batch noise factor γ = (N − b)/((N − 1)b)"),
@@ -108,24 +132,45 @@ export const TABLES: readonly Table[] = [
       c("steps", "INTEGER", "steps taken"),
       c("final_loss", "DOUBLE", "loss at the last step taken"),
       c("error", "VARCHAR", "error message (failed runs)"),
-      c("backend", "VARCHAR", "what computed it: 'js' (sd, linearized); 'wasm' | 'ts' (the dense kernels of full); nn: 'gram-f64:wasm' | 'gram-f64:ts' (float64 Gram-updated engine and its dense kernels) or 'tfjs-tensorflow' | 'tfjs-wasm' | 'tfjs-cpu' (TensorFlow.js float32, the backend actually used)"),
+      c(
+        "backend",
+        "VARCHAR",
+        "what computed it: 'js' (sd, linearized); 'wasm' | 'ts' (the dense kernels of full); nn: 'gram-f64:wasm' | 'gram-f64:ts' (float64 Gram-updated engine and its dense kernels) or 'tfjs-tensorflow' | 'tfjs-wasm' | 'tfjs-cpu' (TensorFlow.js float32, the backend actually used)",
+      ),
       c("started_at", "TIMESTAMP", "UTC"),
       c("finished_at", "TIMESTAMP", "UTC"),
       c("duration_ms", "DOUBLE", "wall time of the run in its worker"),
       c("lr_scale", "DOUBLE", "nn: N/λ_max(K_emp) of the initial network (applied or not); NULL for the other regimes"),
-      c("lr_scale_applied", "BOOLEAN", "nn: whether the network's learning rate was α·lr_scale (true) or α (false, the reference's four-regime script); NULL for the other regimes"),
-      c("hidden_dim", "INTEGER", "hidden width H of the network: nn runs, and sd/full/linearized runs on its empirical NTK (dataset problems); NULL otherwise"),
+      c(
+        "lr_scale_applied",
+        "BOOLEAN",
+        "nn: whether the network's learning rate was α·lr_scale (true) or α (false, the reference's four-regime script); NULL for the other regimes",
+      ),
+      c(
+        "hidden_dim",
+        "INTEGER",
+        "hidden width H of the network: nn runs, and sd/full/linearized runs on its empirical NTK (dataset problems); NULL otherwise",
+      ),
     ],
   },
   {
     name: "curves",
     doc: "loss curves: the recorded steps of each run (step 0 = initial loss; first and last always)",
-    columns: [c("run_id", "INTEGER", "runs.run_id"), c("step", "INTEGER", "step t (0 = before the first update)"), c("loss", "DOUBLE", "L(t) = ‖d_t‖²/(2N) (expected loss for sd/full)")],
+    columns: [
+      c("run_id", "INTEGER", "runs.run_id"),
+      c("step", "INTEGER", "step t (0 = before the first update)"),
+      c("loss", "DOUBLE", "L(t) = ‖d_t‖²/(2N) (expected loss for sd/full)"),
+    ],
   },
   {
     name: "modes",
     doc: "per-mode errors C_k(t) at tracked steps (--track_diag_err)",
-    columns: [c("run_id", "INTEGER", "runs.run_id"), c("step", "INTEGER", "step t"), c("k", "INTEGER", "mode index, 1-based"), c("c", "DOUBLE", "C_k(t)")],
+    columns: [
+      c("run_id", "INTEGER", "runs.run_id"),
+      c("step", "INTEGER", "step t"),
+      c("k", "INTEGER", "mode index, 1-based"),
+      c("c", "DOUBLE", "C_k(t)"),
+    ],
   },
 ];
 
@@ -142,6 +187,9 @@ export function createTableSql(t: Table): string {
 /** Markdown documentation of the schema (for the README). */
 export function schemaMarkdown(): string {
   return TABLES.filter((t) => t.name !== "meta")
-    .map((t) => `### \`${t.name}\`\n${t.doc}.\n\n| column | type | meaning |\n| --- | --- | --- |\n${t.columns.map((col) => `| \`${col.name}\` | ${col.type} | ${col.doc.replace(/\|/g, "\\|")} |`).join("\n")}\n`)
+    .map(
+      (t) =>
+        `### \`${t.name}\`\n${t.doc}.\n\n| column | type | meaning |\n| --- | --- | --- |\n${t.columns.map((col) => `| \`${col.name}\` | ${col.type} | ${col.doc.replace(/\|/g, "\\|")} |`).join("\n")}\n`,
+    )
     .join("\n");
 }

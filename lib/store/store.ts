@@ -9,8 +9,15 @@
 import { mkdirSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import {
-  DuckDBInstance, DuckDBConnection, DuckDBAppender, DuckDBDataChunk, INTEGER, DOUBLE, VARCHAR,
-  timestampValue, type DuckDBType,
+  DuckDBInstance,
+  type DuckDBConnection,
+  type DuckDBAppender,
+  DuckDBDataChunk,
+  INTEGER,
+  DOUBLE,
+  VARCHAR,
+  timestampValue,
+  type DuckDBType,
 } from "@duckdb/node-api";
 import { TABLES, SCHEMA_VERSION, createTableSql, table, type Column, type RunStatus } from "./schema.ts";
 
@@ -63,8 +70,13 @@ export class ChunkWriter {
   rows = 0;
   private chunk: DuckDBDataChunk;
 
-  constructor(private readonly appender: DuckDBAppender, private readonly types: readonly DuckDBType[]) {
-    this.cols = types.map((t) => (t === DOUBLE ? new Float64Array(ChunkWriter.CAPACITY) : new Int32Array(ChunkWriter.CAPACITY)));
+  constructor(
+    private readonly appender: DuckDBAppender,
+    readonly types: readonly DuckDBType[],
+  ) {
+    this.cols = types.map((t) =>
+      t === DOUBLE ? new Float64Array(ChunkWriter.CAPACITY) : new Int32Array(ChunkWriter.CAPACITY),
+    );
     this.chunk = DuckDBDataChunk.create(types as DuckDBType[]);
   }
 
@@ -75,9 +87,14 @@ export class ChunkWriter {
     chunk.reset();
     chunk.rowCount = this.n;
     for (let i = 0; i < this.cols.length; i++) {
-      const vec = chunk.getColumnVector(i) as unknown as { items?: Int32Array | Float64Array; setItem(j: number, v: number): void; flush(): void };
+      const vec = chunk.getColumnVector(i) as unknown as {
+        items?: Int32Array | Float64Array;
+        setItem(j: number, v: number): void;
+        flush(): void;
+      };
       const src = this.cols[i].subarray(0, this.n);
-      if (vec.items && vec.items.length >= this.n && vec.items.constructor === src.constructor) (vec.items as Float64Array).set(src as Float64Array);
+      if (vec.items && vec.items.length >= this.n && vec.items.constructor === src.constructor)
+        (vec.items as Float64Array).set(src as Float64Array);
       else for (let j = 0; j < this.n; j++) vec.setItem(j, src[j]);
       vec.flush();
     }
@@ -105,7 +122,12 @@ export class Store {
   private finishedAppender?: DuckDBAppender;
   private closed = false;
 
-  private constructor(readonly path: string, readonly instance: DuckDBInstance, readonly connection: DuckDBConnection, readonly readOnly: boolean) {}
+  private constructor(
+    readonly path: string,
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    readonly readOnly: boolean,
+  ) {}
 
   /** Opens (creating the file and its folder unless readOnly) and brings the schema up to date. */
   static async open(path: string, options: { readOnly?: boolean } = {}): Promise<Store> {
@@ -119,7 +141,12 @@ export class Store {
       instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
     } catch (e) {
       const msg = (e as Error).message;
-      throw new StoreError(/lock/i.test(msg) ? `${path} is in use by another process (DuckDB allows one writer; wait for it to finish, or query a copy): ${msg}` : `cannot open ${path}: ${msg}`, /lock/i.test(msg) ? "locked" : "other");
+      throw new StoreError(
+        /lock/i.test(msg)
+          ? `${path} is in use by another process (DuckDB allows one writer; wait for it to finish, or query a copy): ${msg}`
+          : `cannot open ${path}: ${msg}`,
+        /lock/i.test(msg) ? "locked" : "other",
+      );
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection, readOnly);
@@ -131,13 +158,21 @@ export class Store {
     // one statement creates the missing tables and one query lists every column (a per-table round trip each
     // cost ~25 ms on every open)
     await this.connection.run(TABLES.map((t) => `${createTableSql(t)};`).join("\n"));
-    const have = new Set((await this.rows("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'")).map((r) => `${String(r.table_name)}.${String(r.column_name)}`));
+    const have = new Set(
+      (
+        await this.rows("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'")
+      ).map((r) => `${String(r.table_name)}.${String(r.column_name)}`),
+    );
     for (const t of TABLES) {
-      for (const col of t.columns) if (!have.has(`${t.name}.${col.name}`)) await this.connection.run(`ALTER TABLE ${t.name} ADD COLUMN "${col.name}" ${col.type}`);
+      for (const col of t.columns)
+        if (!have.has(`${t.name}.${col.name}`))
+          await this.connection.run(`ALTER TABLE ${t.name} ADD COLUMN "${col.name}" ${col.type}`);
     }
     await this.connection.run("DELETE FROM meta WHERE key = 'schema_version'");
     await this.connection.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    await this.connection.run("CREATE TEMP TABLE IF NOT EXISTS finished_tmp (run_id INTEGER, status VARCHAR, diverged_at INTEGER, steps INTEGER, final_loss DOUBLE, error VARCHAR, backend VARCHAR, finished_at TIMESTAMP, duration_ms DOUBLE)");
+    await this.connection.run(
+      "CREATE TEMP TABLE IF NOT EXISTS finished_tmp (run_id INTEGER, status VARCHAR, diverged_at INTEGER, steps INTEGER, final_loss DOUBLE, error VARCHAR, backend VARCHAR, finished_at TIMESTAMP, duration_ms DOUBLE)",
+    );
   }
 
   /** Runs a statement and returns its rows as JSON-compatible objects. */
@@ -177,7 +212,8 @@ export class Store {
     if (ids.length === 0) return;
     const list = ids.map((x) => Math.trunc(x)).join(",");
     await this.connection.run("BEGIN TRANSACTION");
-    for (const t of ["curves", "modes", "runs"]) await this.connection.run(`DELETE FROM ${t} WHERE run_id IN (${list})`);
+    for (const t of ["curves", "modes", "runs"])
+      await this.connection.run(`DELETE FROM ${t} WHERE run_id IN (${list})`);
     await this.connection.run("COMMIT");
   }
 
@@ -187,23 +223,43 @@ export class Store {
   }
 
   /** Finished runs of an experiment by config hash, for this code version. */
-  async existingRuns(experiment: string, codeVersion: string): Promise<Map<string, { runId: number; status: RunStatus }>> {
-    const rows = await this.rows(`SELECT run_id, config_hash, status FROM runs WHERE experiment = ${sqlString(experiment)} AND code_version = ${sqlString(codeVersion)}`);
+  async existingRuns(
+    experiment: string,
+    codeVersion: string,
+  ): Promise<Map<string, { runId: number; status: RunStatus }>> {
+    const rows = await this.rows(
+      `SELECT run_id, config_hash, status FROM runs WHERE experiment = ${sqlString(experiment)} AND code_version = ${sqlString(codeVersion)}`,
+    );
     const out = new Map<string, { runId: number; status: RunStatus }>();
     for (const r of rows) out.set(String(r.config_hash), { runId: Number(r.run_id), status: r.status as RunStatus });
     return out;
   }
 
-  async upsertExperiment(row: { experiment: string; description: string | null; config: unknown; codeVersion: string; nRuns: number }): Promise<void> {
+  async upsertExperiment(row: {
+    experiment: string;
+    description: string | null;
+    config: unknown;
+    codeVersion: string;
+    nRuns: number;
+  }): Promise<void> {
     const now = Date.now();
-    const [prev] = await this.rows(`SELECT epoch_ms(created_at) AS c FROM experiments WHERE experiment = ${sqlString(row.experiment)}`);
+    const [prev] = await this.rows(
+      `SELECT epoch_ms(created_at) AS c FROM experiments WHERE experiment = ${sqlString(row.experiment)}`,
+    );
     const created = prev ? Number(prev.c) : now;
     await this.connection.run("BEGIN TRANSACTION");
     await this.connection.run(`DELETE FROM experiments WHERE experiment = ${sqlString(row.experiment)}`);
-    await this.appendRows("experiments", [{
-      experiment: row.experiment, description: row.description, config: JSON.stringify(row.config), code_version: row.codeVersion,
-      n_runs: row.nRuns, created_at: created, updated_at: now,
-    }]);
+    await this.appendRows("experiments", [
+      {
+        experiment: row.experiment,
+        description: row.description,
+        config: JSON.stringify(row.config),
+        code_version: row.codeVersion,
+        n_runs: row.nRuns,
+        created_at: created,
+        updated_at: now,
+      },
+    ]);
     await this.connection.run("COMMIT");
   }
 
@@ -309,13 +365,29 @@ export class Store {
     if (finished.length === 0) return;
     const app = this.finishedAppender!;
     const cols: Column[] = [
-      { name: "run_id", type: "INTEGER", doc: "" }, { name: "status", type: "VARCHAR", doc: "" }, { name: "diverged_at", type: "INTEGER", doc: "" },
-      { name: "steps", type: "INTEGER", doc: "" }, { name: "final_loss", type: "DOUBLE", doc: "" }, { name: "error", type: "VARCHAR", doc: "" },
-      { name: "backend", type: "VARCHAR", doc: "" }, { name: "finished_at", type: "TIMESTAMP", doc: "" }, { name: "duration_ms", type: "DOUBLE", doc: "" },
+      { name: "run_id", type: "INTEGER", doc: "" },
+      { name: "status", type: "VARCHAR", doc: "" },
+      { name: "diverged_at", type: "INTEGER", doc: "" },
+      { name: "steps", type: "INTEGER", doc: "" },
+      { name: "final_loss", type: "DOUBLE", doc: "" },
+      { name: "error", type: "VARCHAR", doc: "" },
+      { name: "backend", type: "VARCHAR", doc: "" },
+      { name: "finished_at", type: "TIMESTAMP", doc: "" },
+      { name: "duration_ms", type: "DOUBLE", doc: "" },
     ];
     for (const f of finished) {
-      const vals: Cell[] = [f.runId, f.status, f.divergedAt, f.steps, f.finalLoss, f.error, f.backend, f.finishedAt, f.durationMs];
-      cols.forEach((col, i) => appendCell(app, col, vals[i]));
+      const vals: Cell[] = [
+        f.runId,
+        f.status,
+        f.divergedAt,
+        f.steps,
+        f.finalLoss,
+        f.error,
+        f.backend,
+        f.finishedAt,
+        f.durationMs,
+      ];
+      for (let i = 0; i < cols.length; i++) appendCell(app, cols[i], vals[i]);
       app.endRow();
     }
     app.flushSync();
@@ -351,7 +423,10 @@ export class Store {
 
 export class StoreError extends Error {
   override readonly name = "StoreError";
-  constructor(message: string, readonly kind: "missing" | "locked" | "other" = "other") {
+  constructor(
+    message: string,
+    readonly kind: "missing" | "locked" | "other" = "other",
+  ) {
     super(message);
   }
 }

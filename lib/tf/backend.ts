@@ -12,7 +12,11 @@
  * All TensorFlow.js computation is float32: tfjs has no float64 tensors.
  */
 import * as tf from "@tensorflow/tfjs";
-import { TF_BACKEND_CHOICES as BACKEND_CHOICES, type TfBackendChoice as BackendChoice, type TfBackendName as BackendName } from "../vocabulary/tfBackends.ts";
+import {
+  TF_BACKEND_CHOICES as BACKEND_CHOICES,
+  type TfBackendChoice as BackendChoice,
+  type TfBackendName as BackendName,
+} from "../vocabulary/tfBackends.ts";
 
 export { TF_BACKEND_CHOICES as BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
 export type { TfBackendChoice as BackendChoice, TfBackendName as BackendName } from "../vocabulary/tfBackends.ts";
@@ -38,7 +42,8 @@ export const defaultLoaders: BackendLoaders = {
   async tensorflow() {
     // Importing tfjs-node registers the "tensorflow" backend with the shared tfjs engine.
     await import(TFJS_NODE);
-    if (!tf.findBackendFactory("tensorflow")) throw new Error(`${TFJS_NODE} loaded but registered no "tensorflow" backend`);
+    if (!tf.findBackendFactory("tensorflow"))
+      throw new Error(`${TFJS_NODE} loaded but registered no "tensorflow" backend`);
   },
   async wasm() {
     // Registers the "wasm" backend; the .wasm binaries ship in the package and are found next to its main script.
@@ -70,7 +75,10 @@ export interface SelectOptions {
  * Makes `choice` the active tfjs backend and returns the name actually used. "auto" tries
  * tensorflow → wasm → cpu; an explicit choice never falls back.
  */
-export async function selectBackend(choice: BackendChoice | string = "auto", options: SelectOptions = {}): Promise<BackendName> {
+export async function selectBackend(
+  choice: BackendChoice | string = "auto",
+  options: SelectOptions = {},
+): Promise<BackendName> {
   let wanted = parseBackendChoice(choice);
   const env = process.env.POWERLAW_SGD_TF_BACKEND?.trim();
   if (wanted === "auto" && env) wanted = parseBackendChoice(env);
@@ -93,9 +101,10 @@ export async function selectBackend(choice: BackendChoice | string = "auto", opt
       options.onSkip?.(name, reason);
     }
   }
-  const hint = wanted === "tensorflow"
-    ? ` (${TFJS_NODE} is an optional dependency; it needs its native libtensorflow binding, which installs only with internet access)`
-    : "";
+  const hint =
+    wanted === "tensorflow"
+      ? ` (${TFJS_NODE} is an optional dependency; it needs its native libtensorflow binding, which installs only with internet access)`
+      : "";
   throw new Error(`TensorFlow.js backend "${wanted}" is unavailable${hint}: ${failures.join("; ")}`);
 }
 

@@ -79,7 +79,9 @@ export function noisePropagatorLaw(t: number, pl: PowerLaw, alphaEff: number, ga
   requirePositive("alphaEff", alphaEff);
   requireNonNegative("gamma", gamma);
   const e = 2 - 1 / pl.nu;
-  return gamma * alphaEff * alphaEff * (Math.pow(pl.Lambda, 1 / pl.nu) / pl.nu) * gammaFn(e) * Math.pow(2 * alphaEff * t, -e);
+  return (
+    gamma * alphaEff * alphaEff * (Math.pow(pl.Lambda, 1 / pl.nu) / pl.nu) * gammaFn(e) * Math.pow(2 * alphaEff * t, -e)
+  );
 }
 
 /** What the loss laws need besides t: N, the power law, α_eff, γ and Ũ(1), Ṽ(1) (from atOne.ts). */
@@ -93,13 +95,15 @@ export interface LawInputs {
 }
 
 function checkInputs(x: LawInputs): void {
-  if (x === null || typeof x !== "object") throw new RangeError("inputs must be an object {N, powerLaw, alphaEff, gamma, uTilde, vTilde}");
+  if (x === null || typeof x !== "object")
+    throw new RangeError("inputs must be an object {N, powerLaw, alphaEff, gamma, uTilde, vTilde}");
   if (!Number.isInteger(x.N) || x.N < 1) throw new RangeError(`N must be an integer ≥ 1, got ${x.N}`);
   checkPowerLaw(x.powerLaw);
   requirePositive("alphaEff", x.alphaEff);
   requireNonNegative("gamma", x.gamma);
   requireFinite("uTilde", x.uTilde);
-  if (!(x.uTilde >= 0 && x.uTilde < 1)) throw new RangeError(`uTilde must lie in [0, 1) (a converging run), got ${x.uTilde}`);
+  if (!(x.uTilde >= 0 && x.uTilde < 1))
+    throw new RangeError(`uTilde must lie in [0, 1) (a converging run), got ${x.uTilde}`);
   requirePositive("vTilde", x.vTilde);
 }
 
@@ -123,7 +127,8 @@ export function noisePhaseLoss(t: number, x: LawInputs): number {
 export function asymptoticLoss(t: number, x: LawInputs): number {
   checkInputs(x);
   const ph = phase(x.powerLaw.nu, x.powerLaw.zeta);
-  if (ph === "divergent") throw new RangeError(`powerLaw.nu must be > 1 for a convergent asymptotic law, got ${x.powerLaw.nu}`);
+  if (ph === "divergent")
+    throw new RangeError(`powerLaw.nu must be > 1 for a convergent asymptotic law, got ${x.powerLaw.nu}`);
   if (ph === "signal") return signalPhaseLoss(t, x);
   if (ph === "noise") return noisePhaseLoss(t, x);
   return signalPhaseLoss(t, x) + noisePhaseLoss(t, x);
@@ -136,10 +141,12 @@ export function asymptoticLoss(t: number, x: LawInputs): number {
 export function transitionTime(x: LawInputs): number {
   checkInputs(x);
   const { nu, zeta, Q, Lambda } = x.powerLaw;
-  if (phase(nu, zeta) !== "noise") throw new RangeError(`transitionTime needs the noise-dominated phase ζ > 2 − 1/ν, got ν = ${nu}, ζ = ${zeta}`);
+  if (phase(nu, zeta) !== "noise")
+    throw new RangeError(`transitionTime needs the noise-dominated phase ζ > 2 − 1/ν, got ν = ${nu}, ζ = ${zeta}`);
   if (!(x.gamma > 0)) throw new RangeError(`gamma must be > 0 for a noise-dominated loss, got ${x.gamma}`);
   const e = zeta - 2 + 1 / nu;
-  const rhs = (nu * Q * gammaFn(zeta + 1) * (1 - x.uTilde)) /
+  const rhs =
+    (nu * Q * gammaFn(zeta + 1) * (1 - x.uTilde)) /
     (x.vTilde * x.gamma * x.alphaEff * x.alphaEff * Math.pow(Lambda, 1 / nu) * gammaFn(2 - 1 / nu));
   return Math.pow(rhs, 1 / e) / (2 * x.alphaEff);
 }
@@ -170,19 +177,34 @@ export function optimalUTildeNoise(nu: number): number {
 }
 
 /** Moments Σ_k λ_k^p C_k(0)^q used by §7, over the modes with λ_k > 0. */
-interface Moments { sC: number; sL: number; sL2: number; sCoverL: number; sCoverL2: number }
+interface Moments {
+  sC: number;
+  sL: number;
+  sL2: number;
+  sCoverL: number;
+  sCoverL2: number;
+}
 
 function moments(spectrum: Spectrum): Moments {
   requireSpectrum(spectrum);
   const { lambda, c0 } = spectrum;
-  let sC = 0, sL = 0, sL2 = 0, sCoverL = 0, sCoverL2 = 0;
+  let sC = 0,
+    sL = 0,
+    sL2 = 0,
+    sCoverL = 0,
+    sCoverL2 = 0;
   for (let k = 0; k < spectrum.N; k++) {
-    const l = lambda[k], c = c0[k];
+    const l = lambda[k],
+      c = c0[k];
     if (l === 0) {
       if (c > 0) throw new RangeError(`spectrum.lambda[${k}] = 0 with c0[${k}] > 0: Σ C_k/λ_k is infinite`);
       continue;
     }
-    sC += c; sL += l; sL2 += l * l; sCoverL += c / l; sCoverL2 += c / (l * l);
+    sC += c;
+    sL += l;
+    sL2 += l * l;
+    sCoverL += c / l;
+    sCoverL2 += c / (l * l);
   }
   return { sC, sL, sL2, sCoverL, sCoverL2 };
 }
@@ -200,7 +222,10 @@ export interface MomentumCondition {
  * - functionSpace: ΣC_k·Σλ_k > ((ν − 1)/ν)·Σλ_k²·Σ(C_k/λ_k)   (the derived one, ∂_β ln F > 0 at β = 0);
  * - condition91:  Σ(C_k/λ_k)·Σλ_k > ((ν − 1)/ν)·Σλ_k²·Σ(C_k/λ_k²)  (the reference notebook's, parameter-space moments).
  */
-export function negativeMomentumConditions(spectrum: Spectrum, nu: number): { functionSpace: MomentumCondition; condition91: MomentumCondition } {
+export function negativeMomentumConditions(
+  spectrum: Spectrum,
+  nu: number,
+): { functionSpace: MomentumCondition; condition91: MomentumCondition } {
   requirePositive("nu", nu);
   const m = moments(spectrum);
   const f = (nu - 1) / nu;

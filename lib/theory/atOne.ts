@@ -14,7 +14,15 @@
  */
 import type { Spectrum } from "../types.ts";
 import type { SdParams } from "./params.ts";
-import { requireEigenvalues, requireFinite, requireNonNegative, requireOpenInterval, requirePositive, requireSdParams, requireSpectrum } from "./validate.ts";
+import {
+  requireEigenvalues,
+  requireFinite,
+  requireNonNegative,
+  requireOpenInterval,
+  requirePositive,
+  requireSdParams,
+  requireSpectrum,
+} from "./validate.ts";
 
 /** Ũ(1) for eigenvalues λ (C_k(0) are not needed). +Infinity if some mode has D_k ≤ 0 and γ > 0. */
 export function uTildeAtOneOf(lambda: Float64Array, p: SdParams): number {
@@ -47,7 +55,13 @@ export function uTildeRaw(lambda: Float64Array, alpha: number, beta: number, gam
 }
 
 /** dŨ(1)/dα = γ(1 + β) Σ_k cλ_k/(c + dαλ_k)² (for Newton steps); +Infinity past a pole. */
-export function uTildeDerivAlphaRaw(lambda: Float64Array, alpha: number, beta: number, gamma: number, tau: number): number {
+export function uTildeDerivAlphaRaw(
+  lambda: Float64Array,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  tau: number,
+): number {
   if (gamma === 0) return 0;
   const c = 2 * (1 - beta * beta);
   const e = (gamma * tau * (1 + beta) - (1 - beta)) * alpha;
@@ -88,7 +102,13 @@ export function vTildeAtOne(spectrum: Spectrum, p: SdParams): number {
  * Ũ(1) on an (α, β) grid: out[i·alphas.length + j] = Ũ(1) at (alphas[j], betas[i]) (row = β).
  * Uses the one-division form above; +Infinity where some mode has D_k ≤ 0.
  */
-export function uTildeAtOneGrid(lambda: Float64Array, alphas: Float64Array, betas: Float64Array, gamma: number, tau: number): Float64Array {
+export function uTildeAtOneGrid(
+  lambda: Float64Array,
+  alphas: Float64Array,
+  betas: Float64Array,
+  gamma: number,
+  tau: number,
+): Float64Array {
   requireEigenvalues("lambda", lambda);
   requireNonNegative("gamma", gamma);
   requireFinite("tau", tau);
@@ -111,16 +131,22 @@ export function uTildeAtOneGrid(lambda: Float64Array, alphas: Float64Array, beta
       let s2 = 0;
       let k = 0;
       for (; k + 1 < n; k += 2) {
-        const l0 = lambda[k], l1 = lambda[k + 1];
-        const d0 = c + e * l0, d1 = c + e * l1;
-        if (!(d0 > 0 && d1 > 0)) { ok = false; break; }
+        const l0 = lambda[k],
+          l1 = lambda[k + 1];
+        const d0 = c + e * l0,
+          d1 = c + e * l1;
+        if (!(d0 > 0 && d1 > 0)) {
+          ok = false;
+          break;
+        }
         s += l0 / d0;
         s2 += l1 / d1;
       }
       if (ok && k < n) {
         const l0 = lambda[k];
         const d0 = c + e * l0;
-        if (!(d0 > 0)) ok = false; else s += l0 / d0;
+        if (!(d0 > 0)) ok = false;
+        else s += l0 / d0;
       }
       out[i * nA + j] = ok ? gamma * (1 + beta) * alpha * (s + s2) : Infinity;
     }
@@ -133,7 +159,8 @@ export function atOneSmallAlpha(spectrum: Spectrum, p: SdParams): { uTilde: numb
   requireSpectrum(spectrum);
   requireSdParams(p);
   const aEff = p.alpha / (1 - p.beta);
-  let sl = 0, sv = 0;
+  let sl = 0,
+    sv = 0;
   for (let k = 0; k < spectrum.N; k++) {
     sl += spectrum.lambda[k];
     if (spectrum.c0[k] > 0) sv += spectrum.c0[k] / (2 * aEff * spectrum.lambda[k]);

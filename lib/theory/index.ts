@@ -7,5 +7,7 @@ export * from "./renewal.ts";
 export * from "./asymptotics.ts";
 export * from "./gamma.ts";
 export {
-  requireSpectrum, requireSdParams, lambdaMax,
+  requireSpectrum,
+  requireSdParams,
+  lambdaMax,
 } from "./validate.ts";

@@ -21,7 +21,13 @@
  */
 import type { Spectrum } from "../types.ts";
 import type { SdParams } from "./params.ts";
-import { requireFinite, requireNonNegative, requireNonNegativeInteger, requireSdParams, requireSpectrum } from "./validate.ts";
+import {
+  requireFinite,
+  requireNonNegative,
+  requireNonNegativeInteger,
+  requireSdParams,
+  requireSpectrum,
+} from "./validate.ts";
 
 /** Coefficients (s₁, s₂, s₃) of S_k(z) = 1 + s₁z + s₂z² + s₃z³ for a = αλ_k, momentum β and g = γτ. */
 export function denominatorCoefficients(a: number, beta: number, gammaTau: number): [number, number, number] {
@@ -75,12 +81,16 @@ export function modeTaylorV(lambda: number, p: SdParams, T: number): Float64Arra
 function taylor(a: number, beta: number, gt: number, n0: number, n1: number, n2: number, T: number): Float64Array {
   const [s1, s2, s3] = denominatorCoefficients(a, beta, gt);
   const out = new Float64Array(T + 1);
-  let c1 = 0, c2 = 0, c3 = 0; // c_{t−1}, c_{t−2}, c_{t−3}
+  let c1 = 0,
+    c2 = 0,
+    c3 = 0; // c_{t−1}, c_{t−2}, c_{t−3}
   for (let t = 0; t <= T; t++) {
     const n = t === 0 ? n0 : t === 1 ? n1 : t === 2 ? n2 : 0;
     const c = n - s1 * c1 - s2 * c2 - s3 * c3;
     out[t] = c;
-    c3 = c2; c2 = c1; c1 = c;
+    c3 = c2;
+    c2 = c1;
+    c1 = c;
   }
   return out;
 }
@@ -108,31 +118,63 @@ export function propagators(spectrum: Spectrum, p: SdParams, T: number): Propaga
   for (let k = 0; k < N; k++) {
     const a = alpha * lambda[k];
     const [s1, s2, s3] = denominatorCoefficients(a, beta, gt);
-    const m1 = -s1, m2 = -s2, m3 = -s3;
+    const m1 = -s1,
+      m2 = -s2,
+      m3 = -s3;
     const w = c0[k];
     const wu = gamma * a * a; // γα²λ_k²
     // V recurrence: numerator (1, 2aβ − β − β², β³)
-    let v1 = 0, v2 = 0, v3 = 0;
+    let v1 = 0,
+      v2 = 0,
+      v3 = 0;
     if (w !== 0) {
       const n1 = 2 * a * beta - beta - b2;
-      let c = 1; v[0] += w * c; v3 = v2; v2 = v1; v1 = c;
-      if (T >= 1) { c = n1 + m1 * v1; v[1] += w * c; v3 = v2; v2 = v1; v1 = c; }
-      if (T >= 2) { c = b3 + m1 * v1 + m2 * v2; v[2] += w * c; v3 = v2; v2 = v1; v1 = c; }
+      let c = 1;
+      v[0] += w * c;
+      v3 = v2;
+      v2 = v1;
+      v1 = c;
+      if (T >= 1) {
+        c = n1 + m1 * v1;
+        v[1] += w * c;
+        v3 = v2;
+        v2 = v1;
+        v1 = c;
+      }
+      if (T >= 2) {
+        c = b3 + m1 * v1 + m2 * v2;
+        v[2] += w * c;
+        v3 = v2;
+        v2 = v1;
+        v1 = c;
+      }
       for (let t = 3; t <= T; t++) {
         c = m1 * v1 + m2 * v2 + m3 * v3;
         v[t] += w * c;
-        v3 = v2; v2 = v1; v1 = c;
+        v3 = v2;
+        v2 = v1;
+        v1 = c;
       }
     }
     // U recurrence: numerator (1, β); u_t uses [U]_{t−1}
     if (noisy && wu !== 0 && T >= 1) {
-      let c1 = 1, c2 = 0, c3 = 0;
+      let c1 = 1,
+        c2 = 0,
+        c3 = 0;
       u[1] += wu;
-      if (T >= 2) { const c = beta + m1 * c1; u[2] += wu * c; c3 = c2; c2 = c1; c1 = c; }
+      if (T >= 2) {
+        const c = beta + m1 * c1;
+        u[2] += wu * c;
+        c3 = c2;
+        c2 = c1;
+        c1 = c;
+      }
       for (let t = 3; t <= T; t++) {
         const c = m1 * c1 + m2 * c2 + m3 * c3;
         u[t] += wu * c;
-        c3 = c2; c2 = c1; c1 = c;
+        c3 = c2;
+        c2 = c1;
+        c1 = c;
       }
     }
   }

@@ -12,14 +12,16 @@ import { requireNonNegativeInteger } from "./validate.ts";
 
 /** Solve σ_t = v_t + Σ_{s=1..t} u_s σ_{t−s} for t = 0..v.length − 1 (u_0 is ignored). */
 export function solveRenewal(v: Float64Array, u: Float64Array): Float64Array {
-  if (!(v instanceof Float64Array) || !(u instanceof Float64Array)) throw new RangeError("v and u must be Float64Arrays");
+  if (!(v instanceof Float64Array) || !(u instanceof Float64Array))
+    throw new RangeError("v and u must be Float64Arrays");
   if (u.length < v.length) throw new RangeError(`u must have at least v.length = ${v.length} entries, got ${u.length}`);
   const T1 = v.length;
   const sigma = new Float64Array(T1);
   for (let t = 0; t < T1; t++) {
     let s = v[t];
     // Σ_{s=1..t} u_s σ_{t−s}, two accumulators
-    let acc0 = 0, acc1 = 0;
+    let acc0 = 0,
+      acc1 = 0;
     let j = 1;
     for (; j + 1 <= t; j += 2) {
       acc0 += u[j] * sigma[t - j];

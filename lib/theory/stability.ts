@@ -30,7 +30,13 @@ import type { Spectrum } from "../types.ts";
 import type { SdParams } from "./params.ts";
 import { uTildeDerivAlphaRaw, uTildeRaw } from "./atOne.ts";
 import {
-  lambdaMax, requireEigenvalues, requireFinite, requireNonNegative, requireOpenInterval, requireSdParams, requireSpectrum,
+  lambdaMax,
+  requireEigenvalues,
+  requireFinite,
+  requireNonNegative,
+  requireOpenInterval,
+  requireSdParams,
+  requireSpectrum,
 } from "./validate.ts";
 
 /** Deterministic edge of the learning rate: α < 2(1 + β)/λ_max (THEORY §4). */
@@ -68,9 +74,17 @@ export function verdictOf(lambda: Float64Array, p: SdParams): Verdict {
   const { alpha, beta, gamma, tau } = p;
   const proven = tau <= 1 || gamma === 0;
   const lmax = lambdaMax(lambda);
-  if (!(alpha * lmax < 2 * (1 + beta))) return { converges: false, reason: "deterministic edge", uTilde: uTildeRaw(lambda, alpha, beta, gamma, tau), proven };
+  if (!(alpha * lmax < 2 * (1 + beta)))
+    return {
+      converges: false,
+      reason: "deterministic edge",
+      uTilde: uTildeRaw(lambda, alpha, beta, gamma, tau),
+      proven,
+    };
   const u = uTildeRaw(lambda, alpha, beta, gamma, tau);
-  return u < 1 ? { converges: true, reason: "converges", uTilde: u, proven } : { converges: false, reason: "U(1) >= 1", uTilde: u, proven };
+  return u < 1
+    ? { converges: true, reason: "converges", uTilde: u, proven }
+    : { converges: false, reason: "U(1) >= 1", uTilde: u, proven };
 }
 
 export interface AlphaCrit {
@@ -134,7 +148,14 @@ function uTildeDomainEnd(lmax: number, beta: number, gamma: number, tau: number)
  * The α ∈ (0, hi) with Ũ(1; α) = target, Ũ increasing from 0: bisection with safeguarded Newton steps
  * (Numerical Recipes' rtsafe rule), to ~1e-15 relative.
  */
-function solveIncreasing(lambda: Float64Array, beta: number, gamma: number, tau: number, target: number, hi: number): number {
+function solveIncreasing(
+  lambda: Float64Array,
+  beta: number,
+  gamma: number,
+  tau: number,
+  target: number,
+  hi: number,
+): number {
   let lo = 0;
   let sumL = 0;
   for (let k = 0; k < lambda.length; k++) sumL += lambda[k];
@@ -143,7 +164,8 @@ function solveIncreasing(lambda: Float64Array, beta: number, gamma: number, tau:
   for (let iter = 0; iter < 300; iter++) {
     const f = uTildeRaw(lambda, x, beta, gamma, tau) - target;
     if (f === 0) return x;
-    if (f > 0) hi = x; else lo = x;
+    if (f > 0) hi = x;
+    else lo = x;
     const fp = uTildeDerivAlphaRaw(lambda, x, beta, gamma, tau);
     let xn = Number.isFinite(f) && Number.isFinite(fp) && fp > 0 ? x - f / fp : NaN;
     if (!(xn > lo && xn < hi) || Math.abs(2 * (xn - x)) > Math.abs(dxOld)) xn = 0.5 * (lo + hi); // bisection step
@@ -164,7 +186,8 @@ export function alphaForUTilde(lambda: Float64Array, beta: number, gamma: number
   requireOpenInterval("beta", beta, -1, 1);
   if (!(gamma > 0) || !Number.isFinite(gamma)) throw new RangeError(`gamma must be a finite number > 0, got ${gamma}`);
   requireFinite("tau", tau);
-  if (!(target > 0) || !Number.isFinite(target)) throw new RangeError(`target must be a finite number > 0, got ${target}`);
+  if (!(target > 0) || !Number.isFinite(target))
+    throw new RangeError(`target must be a finite number > 0, got ${target}`);
   const lmax = lambdaMax(lambda);
   if (!(lmax > 0)) throw new RangeError("lambda must have a positive eigenvalue");
   const hi = uTildeDomainEnd(lmax, beta, gamma, tau);
@@ -183,9 +206,14 @@ export function lambdaC(lambda: Float64Array, tau: number): number {
   requireFinite("tau", tau);
   const lmax = lambdaMax(lambda);
   if (!(lmax > 0)) throw new RangeError("lambda must have a positive eigenvalue");
-  let nPos = 0, sumL = 0;
-  for (let k = 0; k < lambda.length; k++) { if (lambda[k] > 0) nPos++; sumL += lambda[k]; }
-  if (tau > 0 && !(nPos / tau > 1)) throw new RangeError(`tau must be < ${nPos} (the number of positive eigenvalues) for λ_c to exist, got ${tau}`);
+  let nPos = 0,
+    sumL = 0;
+  for (let k = 0; k < lambda.length; k++) {
+    if (lambda[k] > 0) nPos++;
+    sumL += lambda[k];
+  }
+  if (tau > 0 && !(nPos / tau > 1))
+    throw new RangeError(`tau must be < ${nPos} (the number of positive eigenvalues) for λ_c to exist, got ${tau}`);
   const g = (lc: number): number => {
     let s = 0;
     for (let k = 0; k < lambda.length; k++) s += lambda[k] / (tau * lambda[k] + lc);
@@ -196,7 +224,8 @@ export function lambdaC(lambda: Float64Array, tau: number): number {
   for (let iter = 0; iter < 200 && hi - lo > 1e-16 * hi; iter++) {
     const mid = 0.5 * (lo + hi);
     if (mid === lo || mid === hi) break;
-    if (g(mid) > 1) lo = mid; else hi = mid;
+    if (g(mid) > 1) lo = mid;
+    else hi = mid;
   }
   return 0.5 * (lo + hi);
 }

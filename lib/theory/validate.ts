@@ -10,15 +10,18 @@ export function requireFinite(name: string, x: number): void {
 }
 
 export function requirePositive(name: string, x: number): void {
-  if (typeof x !== "number" || !(x > 0) || !Number.isFinite(x)) throw new RangeError(`${name} must be a finite number > 0, got ${x}`);
+  if (typeof x !== "number" || !(x > 0) || !Number.isFinite(x))
+    throw new RangeError(`${name} must be a finite number > 0, got ${x}`);
 }
 
 export function requireNonNegative(name: string, x: number): void {
-  if (typeof x !== "number" || !(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${name} must be a finite number ≥ 0, got ${x}`);
+  if (typeof x !== "number" || !(x >= 0) || !Number.isFinite(x))
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${x}`);
 }
 
 export function requireOpenInterval(name: string, x: number, lo: number, hi: number): void {
-  if (typeof x !== "number" || !(x > lo && x < hi)) throw new RangeError(`${name} must lie in (${lo}, ${hi}), got ${x}`);
+  if (typeof x !== "number" || !(x > lo && x < hi))
+    throw new RangeError(`${name} must lie in (${lo}, ${hi}), got ${x}`);
 }
 
 export function requireNonNegativeInteger(name: string, x: number): void {
@@ -27,7 +30,8 @@ export function requireNonNegativeInteger(name: string, x: number): void {
 
 /** Eigenvalues: non-empty, finite, ≥ 0 (order is not assumed; λ_max is found by a scan). */
 export function requireEigenvalues(name: string, lambda: Float64Array): void {
-  if (!(lambda instanceof Float64Array) || lambda.length === 0) throw new RangeError(`${name} must be a non-empty Float64Array`);
+  if (!(lambda instanceof Float64Array) || lambda.length === 0)
+    throw new RangeError(`${name} must be a non-empty Float64Array`);
   for (let k = 0; k < lambda.length; k++) {
     const l = lambda[k];
     if (!(l >= 0) || !Number.isFinite(l)) throw new RangeError(`${name}[${k}] must be a finite number ≥ 0, got ${l}`);
@@ -36,15 +40,18 @@ export function requireEigenvalues(name: string, lambda: Float64Array): void {
 
 /** A spectrum: N modes, λ_k ≥ 0 and C_k(0) ≥ 0 finite, both of length N. */
 export function requireSpectrum(spectrum: Spectrum): void {
-  if (spectrum === null || typeof spectrum !== "object") throw new RangeError("spectrum must be an object {N, lambda, c0}");
+  if (spectrum === null || typeof spectrum !== "object")
+    throw new RangeError("spectrum must be an object {N, lambda, c0}");
   const { N, lambda, c0 } = spectrum;
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`spectrum.N must be an integer ≥ 1, got ${N}`);
   requireEigenvalues("spectrum.lambda", lambda);
   if (lambda.length !== N) throw new RangeError(`spectrum.lambda must have length N = ${N}, got ${lambda.length}`);
-  if (!(c0 instanceof Float64Array) || c0.length !== N) throw new RangeError(`spectrum.c0 must be a Float64Array of length N = ${N}`);
+  if (!(c0 instanceof Float64Array) || c0.length !== N)
+    throw new RangeError(`spectrum.c0 must be a Float64Array of length N = ${N}`);
   for (let k = 0; k < N; k++) {
     const c = c0[k];
-    if (!(c >= 0) || !Number.isFinite(c)) throw new RangeError(`spectrum.c0[${k}] must be a finite number ≥ 0, got ${c}`);
+    if (!(c >= 0) || !Number.isFinite(c))
+      throw new RangeError(`spectrum.c0[${k}] must be a finite number ≥ 0, got ${c}`);
   }
 }
 

@@ -8,8 +8,22 @@ export { batchNoise } from "../../lib/theory/batchNoise.ts";
 export { constantSchedule } from "../../lib/schedule/constant.ts";
 // the generating-function theory (THEORY §3–§7)
 export { uTildeAtOne, vTildeAtOne } from "../../lib/theory/atOne.ts";
-export { alphaCritCurve, alphaCritInfo, alphaCritHighMomentum, alphaCritSmall, lambdaC, verdict } from "../../lib/theory/stability.ts";
 export {
-  phase, syntheticPowerLaw, signalPhaseLoss, noisePhaseLoss, transitionTime, finiteNTime, optimalUTildeSignal, optimalUTildeNoise,
+  alphaCritCurve,
+  alphaCritInfo,
+  alphaCritHighMomentum,
+  alphaCritSmall,
+  lambdaC,
+  verdict,
+} from "../../lib/theory/stability.ts";
+export {
+  phase,
+  syntheticPowerLaw,
+  signalPhaseLoss,
+  noisePhaseLoss,
+  transitionTime,
+  finiteNTime,
+  optimalUTildeSignal,
+  optimalUTildeNoise,
 } from "../../lib/theory/asymptotics.ts";
 export { keepLogSpaced, logSpacedSteps } from "../../lib/display/logSpaced.ts";

@@ -9,14 +9,14 @@
 // generator then polls live/runs.json next to it with conditional GETs and yields each new snapshot: cells that
 // use it re-run, nothing reloads.
 import * as Plot from "npm:@observablehq/plot";
-import {html} from "npm:htl";
+import { html } from "npm:htl";
 
 /**
  * The live snapshot as a generator for a page cell: first the static snapshot (the FileAttachment), then, in
  * the preview server only (file URLs carry ?sha=), every new version of live/runs.json beside it, checked every
  * `intervalMs` with a conditional GET (unchanged: 304, nothing parsed) while the page is visible.
  */
-export async function* liveSnapshots(attachment, {intervalMs = 500, file = "runs.json"} = {}) {
+export async function* liveSnapshots(attachment, { intervalMs = 500, file = "runs.json" } = {}) {
   yield await attachment.json();
   const base = await attachment.url();
   if (!/[?&]sha=/.test(base)) return; // a built site: the shipped snapshot is all there is
@@ -25,10 +25,12 @@ export async function* liveSnapshots(attachment, {intervalMs = 500, file = "runs
   let version = null;
   let last = null;
   for (let failures = 0; ; ) {
-    await new Promise((resolve) => setTimeout(resolve, document.hidden ? 4 * intervalMs : intervalMs * Math.min(8, 2 ** failures)));
+    await new Promise((resolve) =>
+      setTimeout(resolve, document.hidden ? 4 * intervalMs : intervalMs * Math.min(8, 2 ** failures)),
+    );
     let snapshot = null;
     try {
-      const response = await fetch(url, {cache: "no-cache"});
+      const response = await fetch(url, { cache: "no-cache" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const v = `${response.headers.get("etag")} ${response.headers.get("last-modified")}`;
       failures = 0;
@@ -54,7 +56,7 @@ export const STATUS_COLORS = {
   pending: "#9e9e9e",
   diverged: "#d62728",
   failed: "#8c564b",
-  done: "#2ca02c"
+  done: "#2ca02c",
 };
 
 /** Seconds without news from a running sweep before it is called stale (killed without a word). */
@@ -66,7 +68,9 @@ export function formatDuration(seconds) {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`
+    : `${m}:${String(sec).padStart(2, "0")}`;
 }
 
 export function formatRate(x) {
@@ -80,7 +84,7 @@ function formatTime(ms) {
 
 /** Whether the snapshot has a sweep, and in which condition: "none" | "running" | "stale" | "done" | "interrupted". */
 export function liveCondition(snapshot, now = Date.now()) {
-  if (!snapshot || !snapshot.sweep || snapshot.state === "none") return "none";
+  if (!snapshot?.sweep || snapshot.state === "none") return "none";
   if (snapshot.state === "running") return (now - snapshot.written_at) / 1000 > STALE_AFTER_S ? "stale" : "running";
   return snapshot.state;
 }
@@ -115,12 +119,16 @@ export function liveHeader(snapshot, now = Date.now()) {
     running: html`Sweep <code>${s.experiment}</code> running`,
     stale: html`Sweep <code>${s.experiment}</code>: no news for ${formatDuration(age)} (killed?)`,
     done: html`No sweep running — last sweep <code>${s.experiment}</code> finished at ${formatTime(s.finished_at)}`,
-    interrupted: html`No sweep running — sweep <code>${s.experiment}</code> stopped at ${formatTime(s.finished_at)}`
+    interrupted: html`No sweep running — sweep <code>${s.experiment}</code> stopped at ${formatTime(s.finished_at)}`,
   }[condition];
-  const hint = condition === "interrupted" || condition === "stale"
-    ? html`<p class="live-hint">Run the same command again to resume: finished runs are skipped, unfinished ones show as <i>pending</i>, then <i>running</i> again.</p>`
-    : condition === "done" ? html`<p class="live-hint">This is the last snapshot the sweep wrote, not live data.</p>` : "";
-  const count = (name, n, cls = "") => html`<div class="live-count ${cls}" data-count=${n}><span class="big">${n}</span><span>${name}</span></div>`;
+  const hint =
+    condition === "interrupted" || condition === "stale"
+      ? html`<p class="live-hint">Run the same command again to resume: finished runs are skipped, unfinished ones show as <i>pending</i>, then <i>running</i> again.</p>`
+      : condition === "done"
+        ? html`<p class="live-hint">This is the last snapshot the sweep wrote, not live data.</p>`
+        : "";
+  const count = (name, n, cls = "") =>
+    html`<div class="live-count ${cls}" data-count=${n}><span class="big">${n}</span><span>${name}</span></div>`;
   return html`<div class="card live-header" data-state=${condition} data-seq=${snapshot.seq}>
     <h2 class="live-state">${title}</h2>
     <div class="live-counts">
@@ -149,9 +157,10 @@ export function curvePoints(runs) {
   const out = [];
   for (const r of runs) {
     const label = runLabel(r);
-    const {step, loss} = r.curve;
+    const { step, loss } = r.curve;
     for (let i = 0; i < step.length; i++) {
-      if (step[i] > 0 && loss[i] != null && loss[i] > 0) out.push({key: r.key, label, status: r.status, step: step[i], loss: loss[i]});
+      if (step[i] > 0 && loss[i] != null && loss[i] > 0)
+        out.push({ key: r.key, label, status: r.status, step: step[i], loss: loss[i] });
     }
   }
   return out;
@@ -162,11 +171,17 @@ export function curvePoints(runs) {
  * running run is a dot, diverged runs end in a red ✕ at the step they diverged (labelled).
  * Options: width, height, statuses (which to draw; default all), runs (a pre-filtered run list).
  */
-export function curvesPlot(snapshot, {width = 800, height = 440, statuses = STATUSES, runs} = {}) {
+export function curvesPlot(snapshot, { width = 800, height = 440, statuses = STATUSES, runs } = {}) {
   const shown = (runs ?? snapshot.runs).filter((r) => statuses.includes(r.status) && r.curve.step.length > 0);
   const points = curvePoints(shown);
-  const heads = shown.filter((r) => r.status === "running").map((r) => lastPoint(r)).filter(Boolean);
-  const diverged = shown.filter((r) => r.status === "diverged" && r.diverged_at != null).map((r) => ({...lastPoint(r), step: r.diverged_at})).filter((d) => d.step > 0);
+  const heads = shown
+    .filter((r) => r.status === "running")
+    .map((r) => lastPoint(r))
+    .filter(Boolean);
+  const diverged = shown
+    .filter((r) => r.status === "diverged" && r.diverged_at != null)
+    .map((r) => ({ ...lastPoint(r), step: r.diverged_at }))
+    .filter((d) => d.step > 0);
   const newest = Math.max(0, ...shown.map((r) => r.curve_at ?? 0));
   const plot = Plot.plot({
     width,
@@ -174,15 +189,44 @@ export function curvesPlot(snapshot, {width = 800, height = 440, statuses = STAT
     className: "live-curves",
     marginLeft: 60,
     marginRight: 20,
-    x: {type: "log", label: "step t (iterations) →", grid: true},
-    y: {type: "log", label: "↑ loss L(t)", grid: true, tickFormat: ".0e"},
-    color: {domain: STATUSES, range: STATUSES.map((s) => STATUS_COLORS[s]), legend: true, label: "status"},
+    x: { type: "log", label: "step t (iterations) →", grid: true },
+    y: { type: "log", label: "↑ loss L(t)", grid: true, tickFormat: ".0e" },
+    color: { domain: STATUSES, range: STATUSES.map((s) => STATUS_COLORS[s]), legend: true, label: "status" },
     marks: [
-      Plot.line(points, {x: "step", y: "loss", z: "key", stroke: "status", strokeWidth: 1.3, strokeOpacity: 0.85, tip: {format: {key: false, status: true, label: true}}, channels: {label: "label"}}),
-      Plot.dot(heads, {x: "step", y: "loss", fill: "status", r: 3, title: (d) => `${d.label}: step ${d.step}, loss ${d.loss.toExponential(3)}`}),
-      Plot.dot(diverged, {x: "step", y: "loss", symbol: "times", stroke: STATUS_COLORS.diverged, strokeWidth: 2, r: 6}),
-      Plot.text(diverged, {x: "step", y: "loss", text: (d) => `diverged at ${d.step}`, dy: -10, fill: STATUS_COLORS.diverged, fontSize: 10})
-    ]
+      Plot.line(points, {
+        x: "step",
+        y: "loss",
+        z: "key",
+        stroke: "status",
+        strokeWidth: 1.3,
+        strokeOpacity: 0.85,
+        tip: { format: { key: false, status: true, label: true } },
+        channels: { label: "label" },
+      }),
+      Plot.dot(heads, {
+        x: "step",
+        y: "loss",
+        fill: "status",
+        r: 3,
+        title: (d) => `${d.label}: step ${d.step}, loss ${d.loss.toExponential(3)}`,
+      }),
+      Plot.dot(diverged, {
+        x: "step",
+        y: "loss",
+        symbol: "times",
+        stroke: STATUS_COLORS.diverged,
+        strokeWidth: 2,
+        r: 6,
+      }),
+      Plot.text(diverged, {
+        x: "step",
+        y: "loss",
+        text: (d) => `diverged at ${d.step}`,
+        dy: -10,
+        fill: STATUS_COLORS.diverged,
+        fontSize: 10,
+      }),
+    ],
   });
   const figure = plot.tagName === "FIGURE" ? plot : html`<figure>${plot}</figure>`;
   figure.classList.add("live-curves-figure");
@@ -195,9 +239,10 @@ export function curvesPlot(snapshot, {width = 800, height = 440, statuses = STAT
 }
 
 function lastPoint(r) {
-  const {step, loss} = r.curve;
+  const { step, loss } = r.curve;
   for (let i = step.length - 1; i >= 0; i--) {
-    if (loss[i] != null && loss[i] > 0 && step[i] > 0) return {key: r.key, label: runLabel(r), status: r.status, step: step[i], loss: loss[i]};
+    if (loss[i] != null && loss[i] > 0 && step[i] > 0)
+      return { key: r.key, label: runLabel(r), status: r.status, step: step[i], loss: loss[i] };
   }
   return null;
 }
@@ -226,7 +271,7 @@ export function runRows(snapshot, statuses = STATUSES) {
       diverged_at: r.diverged_at,
       final_loss: r.final_loss,
       attempt: r.attempt,
-      note: r.error ?? (r.earlier ? "finished earlier" : r.attempt > 1 ? `attempt ${r.attempt}` : "")
+      note: r.error ?? (r.earlier ? "finished earlier" : r.attempt > 1 ? `attempt ${r.attempt}` : ""),
     }))
     .sort((a, b) => ORDER[a.status] - ORDER[b.status] || (b.run ?? 0) - (a.run ?? 0));
 }
@@ -251,18 +296,28 @@ export const RUN_TABLE_FORMAT = {
   diverged_at: (x) => (x == null ? "" : html`<b style="color: ${STATUS_COLORS.diverged}">${x}</b>`),
   tau: (x) => (x == null ? "" : x),
   momentum: (x) => (x == null ? "" : x),
-  run: (x) => (x == null ? "" : x)
+  run: (x) => (x == null ? "" : x),
 };
 
 export const RUN_TABLE_HEADER = {
-  run: "run", lr: "α", momentum: "β", batch_size: "b", tau: "τ", n_steps: "steps", steps_per_s: "steps/s", eta_s: "ETA", diverged_at: "diverged at", final_loss: "final loss", replicate: "rep"
+  run: "run",
+  lr: "α",
+  momentum: "β",
+  batch_size: "b",
+  tau: "τ",
+  n_steps: "steps",
+  steps_per_s: "steps/s",
+  eta_s: "ETA",
+  diverged_at: "diverged at",
+  final_loss: "final loss",
+  replicate: "rep",
 };
 
 /**
  * For pages that show built data: the snapshot's runs (of one experiment or problem id, or all), [] when there
  * is no snapshot or it is of another experiment/problem.
  */
-export function liveRuns(snapshot, {experiment, problem, regimes} = {}) {
+export function liveRuns(snapshot, { experiment, problem, regimes } = {}) {
   if (liveCondition(snapshot) === "none") return [];
   if (experiment != null && snapshot.sweep.experiment !== experiment) return [];
   if (problem != null && snapshot.sweep.problem !== problem) return [];
@@ -275,8 +330,10 @@ export function liveNote(snapshot, runs, now = Date.now()) {
   if (condition === "none" || runs.length === 0) return html`<p class="live-note" data-state="none" hidden></p>`;
   const finished = runs.filter((r) => r.status === "done" || r.status === "diverged").length;
   const running = runs.filter((r) => r.status === "running").length;
-  const what = condition === "running" ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`
-    : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
+  const what =
+    condition === "running"
+      ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`
+      : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
   return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs">Runs</a> has the details.</small></p>`;
 }
 
@@ -313,7 +370,10 @@ const curveKey = (d) => [d.problem, d.regime, d.tau ?? "", d.batch_size, d.lr, d
 export function withLiveCurves(built, snapshot) {
   if (liveCondition(snapshot) === "none") return built;
   const problem = snapshot.sweep.problem;
-  const groups = groupBy(snapshot.runs.map((r) => ({...r, problem})), curveKey);
+  const groups = groupBy(
+    snapshot.runs.map((r) => ({ ...r, problem })),
+    curveKey,
+  );
   const out = [];
   const replaced = new Set();
   for (const [key, runs] of groups) {
@@ -322,7 +382,7 @@ export function withLiveCurves(built, snapshot) {
     replaced.add(key);
     const byStep = new Map();
     for (const r of withCurves) {
-      const {step, loss} = r.curve;
+      const { step, loss } = r.curve;
       for (let i = 0; i < step.length; i++) {
         if (loss[i] == null) continue;
         if (!byStep.has(step[i])) byStep.set(step[i], []);
@@ -334,9 +394,19 @@ export function withLiveCurves(built, snapshot) {
     for (const [step, values] of [...byStep].sort((a, b) => a[0] - b[0])) {
       values.sort((a, b) => a - b);
       out.push({
-        problem, regime: r0.regime, tau: r0.tau, lr: r0.lr, momentum: r0.momentum, batch_size: r0.batch_size, step,
-        mean: values.reduce((a, b) => a + b, 0) / values.length, lo: quantileSorted(values, 0.1), hi: quantileSorted(values, 0.9),
-        n: values.length, replicates: runs.length, live: status
+        problem,
+        regime: r0.regime,
+        tau: r0.tau,
+        lr: r0.lr,
+        momentum: r0.momentum,
+        batch_size: r0.batch_size,
+        step,
+        mean: values.reduce((a, b) => a + b, 0) / values.length,
+        lo: quantileSorted(values, 0.1),
+        hi: quantileSorted(values, 0.9),
+        n: values.length,
+        replicates: runs.length,
+        live: status,
       });
     }
   }
@@ -359,29 +429,70 @@ export function withLiveCells(built, snapshot, experiment) {
   const problem = snapshot.sweep.problem;
   const loss0Built = built.find((d) => d.experiment === experiment)?.loss0;
   const builtByKey = new Map(built.map((d) => [cellKey(d), d]));
-  const groups = groupBy(snapshot.runs.map((r) => ({...r, experiment, series: seriesOfRun(r), momentum: r.momentum ?? 0})), cellKey);
+  const groups = groupBy(
+    snapshot.runs.map((r) => ({ ...r, experiment, series: seriesOfRun(r), momentum: r.momentum ?? 0 })),
+    cellKey,
+  );
   const out = new Map(builtByKey);
   for (const [key, runs] of groups) {
     const known = runs.filter((r) => (r.status === "done" && r.final_loss != null) || r.status === "diverged");
-    const unfinished = runs.filter((r) => r.status === "pending" || r.status === "running" || r.status === "interrupted");
+    const unfinished = runs.filter(
+      (r) => r.status === "pending" || r.status === "running" || r.status === "interrupted",
+    );
     const r0 = runs[0];
-    const loss0 = runs.map((r) => (r.curve.step[0] === 0 ? r.curve.loss[0] : null)).find((x) => x != null) ?? loss0Built ?? NaN;
+    const loss0 =
+      runs.map((r) => (r.curve.step[0] === 0 ? r.curve.loss[0] : null)).find((x) => x != null) ?? loss0Built ?? NaN;
     const live = unfinished.some((r) => r.status === "running") ? "running" : unfinished.length ? "pending" : "done";
     if (known.length === 0) {
       const b = builtByKey.get(key);
-      out.set(key, b ? {...b, live} : {
-        experiment, problem, series: r0.series, regime: r0.regime, tau: r0.tau, batch_size: r0.batch_size, lr: r0.lr, momentum: r0.momentum,
-        runs: runs.length, diverged: 0, final_loss: null, diverged_at: null, n_steps: r0.n_steps, loss0, converged: false, live
-      });
+      out.set(
+        key,
+        b
+          ? { ...b, live }
+          : {
+              experiment,
+              problem,
+              series: r0.series,
+              regime: r0.regime,
+              tau: r0.tau,
+              batch_size: r0.batch_size,
+              lr: r0.lr,
+              momentum: r0.momentum,
+              runs: runs.length,
+              diverged: 0,
+              final_loss: null,
+              diverged_at: null,
+              n_steps: r0.n_steps,
+              loss0,
+              converged: false,
+              live,
+            },
+      );
       continue;
     }
-    const finals = known.filter((r) => r.status === "done").map((r) => r.final_loss).sort((a, b) => a - b);
+    const finals = known
+      .filter((r) => r.status === "done")
+      .map((r) => r.final_loss)
+      .sort((a, b) => a - b);
     const diverged = known.filter((r) => r.status === "diverged");
     const final_loss = finals.length ? quantileSorted(finals, 0.5) : null;
     out.set(key, {
-      experiment, problem, series: r0.series, regime: r0.regime, tau: r0.tau, batch_size: r0.batch_size, lr: r0.lr, momentum: r0.momentum,
-      runs: known.length, diverged: diverged.length, final_loss, diverged_at: diverged.length ? Math.min(...diverged.map((r) => r.diverged_at)) : null,
-      n_steps: r0.n_steps, loss0, converged: diverged.length === 0 && final_loss !== null && final_loss < loss0, live
+      experiment,
+      problem,
+      series: r0.series,
+      regime: r0.regime,
+      tau: r0.tau,
+      batch_size: r0.batch_size,
+      lr: r0.lr,
+      momentum: r0.momentum,
+      runs: known.length,
+      diverged: diverged.length,
+      final_loss,
+      diverged_at: diverged.length ? Math.min(...diverged.map((r) => r.diverged_at)) : null,
+      n_steps: r0.n_steps,
+      loss0,
+      converged: diverged.length === 0 && final_loss !== null && final_loss < loss0,
+      live,
     });
   }
   return [...out.values()];

@@ -42,7 +42,9 @@ function walk(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:^|[\s;])(?:import|export)\b[^"'`;]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|^import\s+["'](\.{1,2}\/[^"']+)["']/gm)) {
+  for (const m of text.matchAll(
+    /(?:^|[\s;])(?:import|export)\b[^"'`;]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|^import\s+["'](\.{1,2}\/[^"']+)["']/gm,
+  )) {
     out.push(resolve(dirname(file), m[1] ?? m[2] ?? m[3]));
   }
   return out;
@@ -55,12 +57,18 @@ function unit(path: string): string | null {
   return rel.split("/")[0];
 }
 
-const files = ["lib", "loaders", "src/components", "src/data", "bin", "bench", "test"].flatMap((d) => walk(join(ROOT, d)));
+const files = ["lib", "loaders", "src/components", "src/data", "bin", "bench", "test"].flatMap((d) =>
+  walk(join(ROOT, d)),
+);
 const graph = new Map(files.map((f) => [f, imports(f)]));
 
 test("every lib/ folder is in exactly one layer", () => {
   const folders = readdirSync(join(ROOT, "lib")).filter((n) => n !== "tsconfig.json");
-  assert.deepEqual(folders.filter((f) => !layerOf.has(f)), [], "add new lib/ folders to LAYERS");
+  assert.deepEqual(
+    folders.filter((f) => !layerOf.has(f)),
+    [],
+    "add new lib/ folders to LAYERS",
+  );
 });
 
 test("lib/ imports only go down the layers", () => {
@@ -83,8 +91,12 @@ test("lib/ imports only go down the layers", () => {
 
 test("the engine never imports config/, run/, cli/, store/, prepare/, live/", () => {
   const bad = [...graph].flatMap(([file, deps]) =>
-    ENGINE.includes(unit(file) ?? "") ? deps.filter((d) => !ENGINE.includes(unit(d) ?? "") && unit(d) !== "types.ts"
-      && unit(d) !== "vocabulary").map((d) => `${relative(ROOT, file)} -> ${relative(ROOT, d)}`) : []);
+    ENGINE.includes(unit(file) ?? "")
+      ? deps
+          .filter((d) => !ENGINE.includes(unit(d) ?? "") && unit(d) !== "types.ts" && unit(d) !== "vocabulary")
+          .map((d) => `${relative(ROOT, file)} -> ${relative(ROOT, d)}`)
+      : [],
+  );
   assert.deepEqual(bad, []);
 });
 
@@ -94,10 +106,16 @@ test("only bin/ (and tests) import lib/cli/; nothing in lib/ or src/components/ 
     const rel = relative(ROOT, file);
     for (const dep of deps) {
       const d = relative(ROOT, dep);
-      if (d.startsWith("lib/cli/") && !rel.startsWith("lib/cli/") && !rel.startsWith("bin/") && !rel.startsWith("test/")) {
+      if (
+        d.startsWith("lib/cli/") &&
+        !rel.startsWith("lib/cli/") &&
+        !rel.startsWith("bin/") &&
+        !rel.startsWith("test/")
+      ) {
         bad.push(`${rel} -> ${d}`);
       }
-      if (d.startsWith("loaders/") && (rel.startsWith("lib/") || rel.startsWith("src/components/"))) bad.push(`${rel} -> ${d}`);
+      if (d.startsWith("loaders/") && (rel.startsWith("lib/") || rel.startsWith("src/components/")))
+        bad.push(`${rel} -> ${d}`);
     }
   }
   assert.deepEqual(bad, []);
@@ -112,7 +130,8 @@ test("no import cycles between files", () => {
     stack.push(f);
     for (const d of graph.get(f) ?? []) {
       if (!graph.has(d)) continue;
-      if (state.get(d) === 1) cycles.push([...stack.slice(stack.indexOf(d)), d].map((p) => relative(ROOT, p)).join(" -> "));
+      if (state.get(d) === 1)
+        cycles.push([...stack.slice(stack.indexOf(d)), d].map((p) => relative(ROOT, p)).join(" -> "));
       else if (!state.has(d)) visit(d);
     }
     stack.pop();
@@ -125,17 +144,25 @@ test("no import cycles between files", () => {
 test("the checker sees imports: a known upward edge would be caught", () => {
   // guards the regex: the sweep commands import the config statically and the runner dynamically
   const sweep = graph.get(join(ROOT, "lib/cli/sweep.ts")) ?? [];
-  assert.ok(sweep.some((d) => unit(d) === "config"), "lib/cli/sweep.ts -> lib/config/ not seen");
-  assert.ok(sweep.some((d) => relative(ROOT, d) === "lib/run/runner.ts"), "lib/cli/sweep.ts -> lib/run/runner.ts not seen");
+  assert.ok(
+    sweep.some((d) => unit(d) === "config"),
+    "lib/cli/sweep.ts -> lib/config/ not seen",
+  );
+  assert.ok(
+    sweep.some((d) => relative(ROOT, d) === "lib/run/runner.ts"),
+    "lib/cli/sweep.ts -> lib/run/runner.ts not seen",
+  );
 });
 
 test("lib/config imports only zod, node:crypto, schedule/ and the shared names", () => {
   const bad: string[] = [];
   for (const [file, deps] of graph) {
     if (unit(file) !== "config") continue;
-    for (const d of deps) if (!["config", "schedule", "vocabulary", "types.ts"].includes(unit(d) ?? "")) bad.push(relative(ROOT, d));
+    for (const d of deps)
+      if (!["config", "schedule", "vocabulary", "types.ts"].includes(unit(d) ?? "")) bad.push(relative(ROOT, d));
     const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(/from\s+["']([^."'][^"']*)["']/g)) if (!["zod", "node:crypto"].includes(m[1])) bad.push(m[1]);
+    for (const m of text.matchAll(/from\s+["']([^."'][^"']*)["']/g))
+      if (!["zod", "node:crypto"].includes(m[1])) bad.push(m[1]);
   }
   assert.deepEqual(bad, []);
 });

@@ -22,9 +22,15 @@ function writeConfig(name: string, config: unknown): string {
 async function snapshot(db: string) {
   const s = await Store.open(db, { readOnly: true });
   try {
-    const curves = await s.rows(`SELECT r.config_hash AS h, c.step, c.loss FROM curves c JOIN runs r USING (run_id) ORDER BY h, step`);
-    const runs = await s.rows("SELECT config_hash AS h, regime, status, diverged_at, steps, final_loss, lr_scale, lr_scale_applied, hidden_dim FROM runs ORDER BY h");
-    const dup = await s.rows("SELECT count(*)::INTEGER AS n FROM (SELECT run_id, step FROM curves GROUP BY ALL HAVING count(*) > 1)");
+    const curves = await s.rows(
+      `SELECT r.config_hash AS h, c.step, c.loss FROM curves c JOIN runs r USING (run_id) ORDER BY h, step`,
+    );
+    const runs = await s.rows(
+      "SELECT config_hash AS h, regime, status, diverged_at, steps, final_loss, lr_scale, lr_scale_applied, hidden_dim FROM runs ORDER BY h",
+    );
+    const dup = await s.rows(
+      "SELECT count(*)::INTEGER AS n FROM (SELECT run_id, step FROM curves GROUP BY ALL HAVING count(*) > 1)",
+    );
     return { curves, runs, dup: Number(dup[0].n) };
   } finally {
     await s.close();
@@ -37,11 +43,15 @@ async function snapshot(db: string) {
  */
 async function killAndResume(name: string, config: string, total: number, killAfter: number, delayMs = 0) {
   const ref = join(dir, `${name}-ref.duckdb`);
-  const r = spawnSync(process.execPath, [BIN, "run", config, "--db", ref, "--concurrency", "2", "--quiet"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, "run", config, "--db", ref, "--concurrency", "2", "--quiet"], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
 
   const db = join(dir, `${name}-killed.duckdb`);
-  const child = spawn(process.execPath, [BIN, "run", config, "--db", db, "--concurrency", "2"], { env: { ...process.env, POWERLAW_SGD_PROGRESS_MS: "20" } });
+  const child = spawn(process.execPath, [BIN, "run", config, "--db", db, "--concurrency", "2"], {
+    env: { ...process.env, POWERLAW_SGD_PROGRESS_MS: "20" },
+  });
   let err = "";
   let armed = false;
   const exited = new Promise((res) => child.on("exit", res));
@@ -72,7 +82,9 @@ async function killAndResume(name: string, config: string, total: number, killAf
   const stored = statuses.reduce((a, x) => a + Number(x.n), 0);
   assert.ok(stored > 0 && stored < total, JSON.stringify(statuses));
 
-  const again = spawnSync(process.execPath, [BIN, "run", config, "--db", db, "--concurrency", "2"], { encoding: "utf8" });
+  const again = spawnSync(process.execPath, [BIN, "run", config, "--db", db, "--concurrency", "2"], {
+    encoding: "utf8",
+  });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /already finished with this code version: skipped/);
   const a = await snapshot(ref);
@@ -97,11 +109,18 @@ test("SIGKILL mid-sweep, then resume = uninterrupted sweep", { timeout: 50_000 }
   await killAndResume("synthetic", config, 60, 6); // full 12 + sd 2×12 + linearized 12×2
 });
 
-test("SIGKILL mid-sweep with nn runs (network problem), then resume = uninterrupted sweep", { timeout: 50_000 }, async () => {
+test("SIGKILL mid-sweep with nn runs (network problem), then resume = uninterrupted sweep", {
+  timeout: 50_000,
+}, async () => {
   const config = writeConfig("kill-nn", {
     experiment: "kill-nn",
     problem: { kind: "dataset", dataset: "mnist", N: 128, hidden_dim: 128 },
-    regimes: [{ regime: "nn", replicates: 3 }, { regime: "linearized", replicates: 2 }, { regime: "sd", tau: [1, -1] }, { regime: "full" }],
+    regimes: [
+      { regime: "nn", replicates: 3 },
+      { regime: "linearized", replicates: 2 },
+      { regime: "sd", tau: [1, -1] },
+      { regime: "full" },
+    ],
     sweep: { lr: [0.2, 0.5, 1, 2], momentum: [0, 0.5], batch_size: [8] },
     n_steps: 300,
     record: { mode: "every", k: 3 },
@@ -109,11 +128,18 @@ test("SIGKILL mid-sweep with nn runs (network problem), then resume = uninterrup
   // the nn runs come first (24 of them): the kill lands among them
   const a = await killAndResume("network", config, 64, 6, 300); // nn 8×3 + linearized 8×2 + sd 2×8 + full 8
   // the kill came after some nn runs had finished and before the sweep's end
-  assert.ok(a.killed.some((r) => r.regime === "nn" && r.status === "done"), JSON.stringify(a.killed));
+  assert.ok(
+    a.killed.some((r) => r.regime === "nn" && r.status === "done"),
+    JSON.stringify(a.killed),
+  );
   const nn = a.runs.filter((r) => r.regime === "nn");
   assert.equal(nn.length, 24);
   assert.ok(nn.every((r) => Number(r.lr_scale) > 0 && r.lr_scale_applied === true && r.hidden_dim === 128));
-  assert.ok(a.runs.filter((r) => r.regime !== "nn").every((r) => r.lr_scale === null && r.lr_scale_applied === null && r.hidden_dim === 128));
+  assert.ok(
+    a.runs
+      .filter((r) => r.regime !== "nn")
+      .every((r) => r.lr_scale === null && r.lr_scale_applied === null && r.hidden_dim === 128),
+  );
   // one problem, built once and cached next to the results files
   const cached = readdirSync(join(dir, "problems")).filter((f) => !f.startsWith("."));
   assert.equal(cached.length, 1);

@@ -54,7 +54,10 @@ test("non-finite number (as the CLI parser could produce)", () => {
 });
 
 test("N < 2", () => {
-  assert.deepEqual(errors((c) => (c.problem.N = 1)), ["problem.N: too small (got 1; allowed: a number ≥ 2)"]);
+  assert.deepEqual(
+    errors((c) => (c.problem.N = 1)),
+    ["problem.N: too small (got 1; allowed: a number ≥ 2)"],
+  );
 });
 
 test("batch size not an integer in 1..N", () => {
@@ -62,23 +65,38 @@ test("batch size not an integer in 1..N", () => {
   assert.equal(m.length, 3);
   assert.match(m[0], /^sweep\.batch_size\[0\]: wrong type \(got 2\.5; allowed: an integer\)/);
   assert.match(m[1], /^sweep\.batch_size\[1\]: too small \(got 0; allowed: a number ≥ 1\)/);
-  assert.match(m[2], /^sweep\.batch_size\[2\]: batch size larger than N = 50 \(got 51; allowed: an integer in 1\.\.50\)/);
+  assert.match(
+    m[2],
+    /^sweep\.batch_size\[2\]: batch size larger than N = 50 \(got 51; allowed: an integer in 1\.\.50\)/,
+  );
 });
 
 test("a value outside an enumeration lists the allowed ones", () => {
-  assert.deepEqual(errors((c) => (c.sweep.aggr_type = "cross")), ['sweep.aggr_type: not one of the allowed values (got "cross"; allowed: "prod" | "zip")']);
-  assert.deepEqual(errors((c) => (c.regimes = [{ regime: "network" }])), ['regimes[0].regime: not one of the allowed values (got "network"; allowed: "sd" | "full" | "linearized" | "nn")']);
+  assert.deepEqual(
+    errors((c) => (c.sweep.aggr_type = "cross")),
+    ['sweep.aggr_type: not one of the allowed values (got "cross"; allowed: "prod" | "zip")'],
+  );
+  assert.deepEqual(
+    errors((c) => (c.regimes = [{ regime: "network" }])),
+    ['regimes[0].regime: not one of the allowed values (got "network"; allowed: "sd" | "full" | "linearized" | "nn")'],
+  );
 });
 
 test("missing required field", () => {
-  assert.deepEqual(errors((c) => delete c.n_steps), ["n_steps: required (missing; allowed: a finite number)"]);
+  assert.deepEqual(
+    errors((c) => delete c.n_steps),
+    ["n_steps: required (missing; allowed: a finite number)"],
+  );
 });
 
 test("zip with unequal lengths", () => {
   const m = errors((c) => {
     c.sweep = { lr: [0.1, 0.2, 0.3], momentum: [0, 0.5], batch_size: [1], aggr_type: "zip" };
   });
-  assert.match(m[0], /^sweep\.momentum: with aggr_type 'zip' every list has the same length or length 1; the longest has 3 \(got \[0,0\.5\]/);
+  assert.match(
+    m[0],
+    /^sweep\.momentum: with aggr_type 'zip' every list has the same length or length 1; the longest has 3 \(got \[0,0\.5\]/,
+  );
 });
 
 test("every problem is listed at once", () => {
@@ -106,14 +124,21 @@ test("the example configs in data/experiments parse, and the published JSON Sche
     assert.ok(r.ok, `${f}: ${r.ok ? "" : r.issues.map((i) => formatIssue(i)).join("; ")}`);
   }
   const published = JSON.parse(readFileSync(new URL("experiment.schema.json", dir), "utf8"));
-  assert.deepEqual(published, experimentJsonSchema(), "regenerate with: npx powerlaw-sgd schema --out data/experiments/experiment.schema.json");
+  assert.deepEqual(
+    published,
+    experimentJsonSchema(),
+    "regenerate with: npx powerlaw-sgd schema --out data/experiments/experiment.schema.json",
+  );
 });
 
 // dataset problems and the nn regime
 const network: ExperimentInput = {
   experiment: "n",
   problem: { kind: "dataset", dataset: "mnist", N: 64, hidden_dim: 32 },
-  regimes: [{ regime: "nn", replicates: 2 }, { regime: "sd", tau: [1] }],
+  regimes: [
+    { regime: "nn", replicates: 2 },
+    { regime: "sd", tau: [1] },
+  ],
   sweep: { lr: [0.5], batch_size: [8] },
   n_steps: 10,
 };
@@ -130,47 +155,124 @@ test("a dataset problem with the nn regime parses, with defaults filled in", () 
   const r = parseExperiment(network);
   assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.issues));
   if (!r.ok) return;
-  assert.deepEqual(r.value.problem, { kind: "dataset", dataset: "mnist", N: 64, hidden_dim: 32, ntk: "empirical", data_seed: 42 });
-  assert.deepEqual(r.value.regimes[0], { regime: "nn", replicates: 2, lr_scale: true, engine: "gram", backend: "auto" });
+  assert.deepEqual(r.value.problem, {
+    kind: "dataset",
+    dataset: "mnist",
+    N: 64,
+    hidden_dim: 32,
+    ntk: "empirical",
+    data_seed: 42,
+  });
+  assert.deepEqual(r.value.regimes[0], {
+    regime: "nn",
+    replicates: 2,
+    lr_scale: true,
+    engine: "gram",
+    backend: "auto",
+  });
 });
 
 test("dataset problem fields: each bad value names its field", () => {
-  assert.deepEqual(networkErrors((c) => (c.problem.dataset = "imagenet")), ['problem.dataset: not one of the allowed values (got "imagenet"; allowed: "mnist" | "cifar10" | "tabular" | "diamonds" | "gaussian")']);
-  assert.deepEqual(networkErrors((c) => (c.problem.hidden_dim = 0)), ["problem.hidden_dim: too small (got 0; allowed: a number ≥ 1)"]);
-  assert.deepEqual(networkErrors((c) => (c.problem.N = 1)), ["problem.N: too small (got 1; allowed: a number ≥ 2)"]);
-  assert.deepEqual(networkErrors((c) => (c.problem.ntk = "exact")), ['problem.ntk: not one of the allowed values (got "exact"; allowed: "empirical" | "analytic")']);
-  assert.deepEqual(networkErrors((c) => (c.problem.data_seed = -1)), ["problem.data_seed: too small (got -1; allowed: a number ≥ 0)"]);
-  assert.deepEqual(networkErrors((c) => (c.problem.width = 10)), ["problem.width: unknown key (got 10; allowed: kind, dataset, N, hidden_dim, ntk, seed, data_seed, path, target, drop, categorical, input_dim)"]);
-  assert.deepEqual(networkErrors((c) => (c.sweep.batch_size = [65])), ["sweep.batch_size[0]: batch size larger than N = 64 (got 65; allowed: an integer in 1..64)"]);
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.dataset = "imagenet")),
+    [
+      'problem.dataset: not one of the allowed values (got "imagenet"; allowed: "mnist" | "cifar10" | "tabular" | "diamonds" | "gaussian")',
+    ],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.hidden_dim = 0)),
+    ["problem.hidden_dim: too small (got 0; allowed: a number ≥ 1)"],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.N = 1)),
+    ["problem.N: too small (got 1; allowed: a number ≥ 2)"],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.ntk = "exact")),
+    ['problem.ntk: not one of the allowed values (got "exact"; allowed: "empirical" | "analytic")'],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.data_seed = -1)),
+    ["problem.data_seed: too small (got -1; allowed: a number ≥ 0)"],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.width = 10)),
+    [
+      "problem.width: unknown key (got 10; allowed: kind, dataset, N, hidden_dim, ntk, seed, data_seed, path, target, drop, categorical, input_dim)",
+    ],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.sweep.batch_size = [65])),
+    ["sweep.batch_size[0]: batch size larger than N = 64 (got 65; allowed: an integer in 1..64)"],
+  );
 });
 
 test("dataset problem: fields of another data set, and the files a data set needs", () => {
-  assert.deepEqual(networkErrors((c) => Object.assign(c.problem, { path: "x.csv", input_dim: 3 })), [
-    "problem.path: only applies to dataset 'tabular' or 'cifar10', not 'mnist' (got \"x.csv\"; allowed: omit it)",
-    "problem.input_dim: only applies to dataset 'gaussian', not 'mnist' (got 3; allowed: omit it)",
-  ]);
+  assert.deepEqual(
+    networkErrors((c) => Object.assign(c.problem, { path: "x.csv", input_dim: 3 })),
+    [
+      "problem.path: only applies to dataset 'tabular' or 'cifar10', not 'mnist' (got \"x.csv\"; allowed: omit it)",
+      "problem.input_dim: only applies to dataset 'gaussian', not 'mnist' (got 3; allowed: omit it)",
+    ],
+  );
   const tab = networkErrors((c) => (c.problem.dataset = "tabular"));
   assert.deepEqual(tab, [
     "problem.path: dataset 'tabular' needs the data file (missing; allowed: a .csv or .parquet file (relative to the config file))",
     "problem.target: dataset 'tabular' needs the target column (missing; allowed: a numeric column of the file)",
   ]);
-  assert.match(networkErrors((c) => (c.problem.dataset = "cifar10"))[0], /^problem\.path: dataset 'cifar10' needs the folder of the binary batches/);
-  assert.match(networkErrors((c) => Object.assign(c.problem, { dataset: "tabular", path: "t.csv", target: "y", categorical: "drop" }))[0], /^problem\.categorical: not one of the allowed values \(got "drop"; allowed: "onehot" \| "error"\)/);
+  assert.match(
+    networkErrors((c) => (c.problem.dataset = "cifar10"))[0],
+    /^problem\.path: dataset 'cifar10' needs the folder of the binary batches/,
+  );
+  assert.match(
+    networkErrors((c) =>
+      Object.assign(c.problem, { dataset: "tabular", path: "t.csv", target: "y", categorical: "drop" }),
+    )[0],
+    /^problem\.categorical: not one of the allowed values \(got "drop"; allowed: "onehot" \| "error"\)/,
+  );
 });
 
 test("nn regime fields: each bad value names its field", () => {
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].lr_scale = "yes")), ['regimes[0].lr_scale: wrong type (got "yes"; allowed: boolean)']);
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].replicates = 0)), ["regimes[0].replicates: too small (got 0; allowed: a number ≥ 1)"]);
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].engine = "torch")), ['regimes[0].engine: not one of the allowed values (got "torch"; allowed: "gram" | "tfjs")']);
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].backend = "gpu")), ['regimes[0].backend: not one of the allowed values (got "gpu"; allowed: "auto" | "tensorflow" | "wasm" | "cpu")']);
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].backend = "wasm")), [`regimes[0].backend: the TensorFlow.js backend only applies to engine 'tfjs' (got "wasm"; allowed: omit it, or set engine "tfjs")`]);
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].lr_scale = "yes")),
+    ['regimes[0].lr_scale: wrong type (got "yes"; allowed: boolean)'],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].replicates = 0)),
+    ["regimes[0].replicates: too small (got 0; allowed: a number ≥ 1)"],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].engine = "torch")),
+    ['regimes[0].engine: not one of the allowed values (got "torch"; allowed: "gram" | "tfjs")'],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].backend = "gpu")),
+    ['regimes[0].backend: not one of the allowed values (got "gpu"; allowed: "auto" | "tensorflow" | "wasm" | "cpu")'],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].backend = "wasm")),
+    [
+      `regimes[0].backend: the TensorFlow.js backend only applies to engine 'tfjs' (got "wasm"; allowed: omit it, or set engine "tfjs")`,
+    ],
+  );
   assert.ok(parseExperiment({ ...network, regimes: [{ regime: "nn", engine: "tfjs", backend: "cpu" }] }).ok);
-  assert.deepEqual(networkErrors((c) => (c.regimes[0].optimizer = "adam")), ["regimes[0].optimizer: unknown key (got \"adam\"; allowed: regime, replicates, lr_scale, engine, backend)"]);
-  assert.deepEqual(networkErrors((c) => (c.problem.ntk = "analytic")), [
-    "problem.ntk: the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical' (got \"analytic\"; allowed: \"empirical\" (or drop the nn regime))",
-  ]);
-  assert.ok(parseExperiment({ ...network, problem: { ...network.problem, ntk: "analytic" }, regimes: [{ regime: "sd" }] }).ok);
-  assert.deepEqual(errors((c) => (c.regimes = [{ regime: "nn" }])), [
-    `regimes[0].regime: the network regime needs a network: problem.kind 'dataset', not "synthetic" (got "nn"; allowed: sd | full | linearized for this problem)`,
-  ]);
+  assert.deepEqual(
+    networkErrors((c) => (c.regimes[0].optimizer = "adam")),
+    ['regimes[0].optimizer: unknown key (got "adam"; allowed: regime, replicates, lr_scale, engine, backend)'],
+  );
+  assert.deepEqual(
+    networkErrors((c) => (c.problem.ntk = "analytic")),
+    [
+      'problem.ntk: the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk \'empirical\' (got "analytic"; allowed: "empirical" (or drop the nn regime))',
+    ],
+  );
+  assert.ok(
+    parseExperiment({ ...network, problem: { ...network.problem, ntk: "analytic" }, regimes: [{ regime: "sd" }] }).ok,
+  );
+  assert.deepEqual(
+    errors((c) => (c.regimes = [{ regime: "nn" }])),
+    [
+      `regimes[0].regime: the network regime needs a network: problem.kind 'dataset', not "synthetic" (got "nn"; allowed: sd | full | linearized for this problem)`,
+    ],
+  );
 });

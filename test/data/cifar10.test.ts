@@ -49,7 +49,8 @@ test("cifar10: reads the training batches in order, standardises globally, strat
   for (const r of [0, 19]) {
     const i = ds.indices[r];
     assert.equal(ds.rawTargets[r], i % 10);
-    for (const k of [0, 1024, 3071]) assert.ok(Math.abs(ds.x[r * 3072 + k] - (((i * 7 + k * 3) % 256) - mean) / std) < 1e-12);
+    for (const k of [0, 1024, 3071])
+      assert.ok(Math.abs(ds.x[r * 3072 + k] - (((i * 7 + k * 3) % 256) - mean) / std) < 1e-12);
   }
   const counts10 = new Array(10).fill(0);
   for (const v of ds.rawTargets) counts10[v]++;

@@ -29,7 +29,8 @@ test("mnist: N points of 784 standardised pixels, digit as standardised target, 
   const total = new Array(10).fill(0);
   for (const v of a.rawTargets) counts[v]++;
   for (const v of src.labels) total[v]++;
-  for (let c = 0; c < 10; c++) assert.ok(Math.abs(counts[c] - (500 * total[c]) / 10000) < 1, `class ${c}: ${counts[c]}`);
+  for (let c = 0; c < 10; c++)
+    assert.ok(Math.abs(counts[c] - (500 * total[c]) / 10000) < 1, `class ${c}: ${counts[c]}`);
   // same seed, same subset; another seed, another one
   assert.deepEqual(loadMnist({ N: 500 }).indices, a.indices);
   assert.notDeepEqual(loadMnist({ N: 500, seed: 7 }).indices, a.indices);
@@ -37,7 +38,10 @@ test("mnist: N points of 784 standardised pixels, digit as standardised target, 
 });
 
 test("mnist: N out of range is a clear error", () => {
-  assert.throws(() => loadMnist({ N: 10001 }), /mnist \(10000 digits in the mnist package\): N = 10001 is larger than the 10000 points available/);
+  assert.throws(
+    () => loadMnist({ N: 10001 }),
+    /mnist \(10000 digits in the mnist package\): N = 10001 is larger than the 10000 points available/,
+  );
   assert.throws(() => loadMnist({ N: 1 }), /N must be an integer ≥ 2/);
   assert.throws(() => loadMnist({ N: 2.5 }), /N must be an integer/);
 });

@@ -38,7 +38,7 @@ test("CSV: numeric, boolean and one-hot features standardised per feature; const
   assert.deepEqual(ds.info.dropped, ["b"]);
   assert.deepEqual(Array.from(ds.rawTargets), [3.5, 1, 2, 8, 0.5]);
   const t = meanStd([3.5, 1, 2, 8, 0.5]);
-  ds.y.forEach((v, i) => assert.ok(Math.abs(v - (ds.rawTargets[i] - t.mean) / t.std) < 1e-12));
+  for (let i = 0; i < ds.N; i++) assert.ok(Math.abs(ds.y[i] - (ds.rawTargets[i] - t.mean) / t.std) < 1e-12);
   const a = meanStd([1, 2, 3.5, 4, 0.5]);
   assert.ok(Math.abs(ds.x[2 * ds.d] - (3.5 - a.mean) / a.std) < 1e-12);
   for (let k = 0; k < ds.d; k++) {
@@ -68,21 +68,45 @@ test("Parquet written by DuckDB reads the same as the CSV", async () => {
 });
 
 test("broken inputs: clear errors naming the file and the problem", async () => {
-  await assert.rejects(loadTabular({ path: join(dir, "none.csv"), target: "y" }), /tabular: .*none\.csv: file not found/);
+  await assert.rejects(
+    loadTabular({ path: join(dir, "none.csv"), target: "y" }),
+    /tabular: .*none\.csv: file not found/,
+  );
   await assert.rejects(loadTabular({ path: csv("x.json", "{}"), target: "y" }), /x\.json: unknown file type/);
   const p = csv("ok.csv", rows.join("\n") + "\n");
-  await assert.rejects(loadTabular({ path: p, target: "price" }), /ok\.csv: no target column "price" \(columns: a, b, colour, flag, target\)/);
-  await assert.rejects(loadTabular({ path: p, target: "colour" }), /ok\.csv: target column "colour" is not numeric \(VARCHAR\)/);
-  await assert.rejects(loadTabular({ path: p, target: "target", categorical: "error" }), /ok\.csv: column "colour" is categorical \(VARCHAR\)/);
+  await assert.rejects(
+    loadTabular({ path: p, target: "price" }),
+    /ok\.csv: no target column "price" \(columns: a, b, colour, flag, target\)/,
+  );
+  await assert.rejects(
+    loadTabular({ path: p, target: "colour" }),
+    /ok\.csv: target column "colour" is not numeric \(VARCHAR\)/,
+  );
+  await assert.rejects(
+    loadTabular({ path: p, target: "target", categorical: "error" }),
+    /ok\.csv: column "colour" is categorical \(VARCHAR\)/,
+  );
   await assert.rejects(loadTabular({ path: p, target: "target", N: 6 }), /N = 6 is larger than the 5 points available/);
   await assert.rejects(loadTabular({ path: p, target: "target", drop: ["zzz"] }), /cannot drop "zzz"/);
   const missing = csv("missing.csv", "a,target\n1,2\n,3\n4,5\n");
-  await assert.rejects(loadTabular({ path: missing, target: "target" }), /missing\.csv: column "a" has 1 missing or non-finite value\(s\) \(first at data row 2\)/);
+  await assert.rejects(
+    loadTabular({ path: missing, target: "target" }),
+    /missing\.csv: column "a" has 1 missing or non-finite value\(s\) \(first at data row 2\)/,
+  );
   const mixed = csv("mixed.csv", "a,target\n1,2\n2,3\noops,5\n4,1\n");
-  await assert.rejects(loadTabular({ path: mixed, target: "target" }), /mixed\.csv: column "a" mixes numbers and text .*"oops"/);
+  await assert.rejects(
+    loadTabular({ path: mixed, target: "target" }),
+    /mixed\.csv: column "a" mixes numbers and text .*"oops"/,
+  );
   const many = csv("many.csv", "id,target\n" + Array.from({ length: 120 }, (_, i) => `id${i},${i}`).join("\n") + "\n");
-  await assert.rejects(loadTabular({ path: many, target: "target" }), /many\.csv: column "id" is not numeric .* 120 distinct values/);
-  await assert.rejects(loadTabular({ path: many, target: "target", drop: ["id"], N: 5 }), /many\.csv: no non-constant feature column left/);
+  await assert.rejects(
+    loadTabular({ path: many, target: "target" }),
+    /many\.csv: column "id" is not numeric .* 120 distinct values/,
+  );
+  await assert.rejects(
+    loadTabular({ path: many, target: "target", drop: ["id"], N: 5 }),
+    /many\.csv: no non-constant feature column left/,
+  );
   const dates = csv("dates.csv", "day,target\n2024-01-01,1\n2024-01-02,2\n2024-01-03,4\n");
   await assert.rejects(loadTabular({ path: dates, target: "target" }), /dates\.csv: column "day" has type DATE/);
   const constant = csv("const.csv", "a,target\n1,2\n2,2\n3,2\n");

@@ -6,5 +6,8 @@ import { schemaMarkdown } from "../../lib/store/schema.ts";
 test("docs/sql.md lists exactly the tables and columns of lib/store/schema.ts", () => {
   const doc = readFileSync(new URL("../../docs/sql.md", import.meta.url), "utf8");
   const generated = schemaMarkdown();
-  assert.ok(doc.endsWith(generated), "docs/sql.md is stale: regenerate its body with `npx powerlaw-sgd schema --format sql`");
+  assert.ok(
+    doc.endsWith(generated),
+    "docs/sql.md is stale: regenerate its body with `npx powerlaw-sgd schema --format sql`",
+  );
 });

@@ -52,12 +52,27 @@ function withHeader(header: string, body = new Uint8Array(0)): Uint8Array {
 }
 
 test("npy: malformed inputs give clear errors", () => {
-  assert.throws(() => parseNpy(new TextEncoder().encode("hello world, not numpy")), (e: Error) => e instanceof NpyError && /magic/.test(e.message));
+  assert.throws(
+    () => parseNpy(new TextEncoder().encode("hello world, not numpy")),
+    (e: Error) => e instanceof NpyError && /magic/.test(e.message),
+  );
   assert.throws(() => parseNpy(withHeader("{'descr': '<f8', 'shape': (2,), }\n")), /malformed \.npy header/);
-  assert.throws(() => parseNpy(withHeader("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n", new Uint8Array(16))), /unsupported dtype '<i8'/);
-  assert.throws(() => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }\n", new Uint8Array(32))), /Fortran-ordered/);
-  assert.throws(() => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", new Uint8Array(16))), /truncated \.npy data/);
-  assert.throws(() => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (x,), }\n")), /malformed \.npy shape/);
+  assert.throws(
+    () => parseNpy(withHeader("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n", new Uint8Array(16))),
+    /unsupported dtype '<i8'/,
+  );
+  assert.throws(
+    () => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }\n", new Uint8Array(32))),
+    /Fortran-ordered/,
+  );
+  assert.throws(
+    () => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", new Uint8Array(16))),
+    /truncated \.npy data/,
+  );
+  assert.throws(
+    () => parseNpy(withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (x,), }\n")),
+    /malformed \.npy shape/,
+  );
   const dir = mkdtempSync(join(tmpdir(), "npy-"));
   assert.throws(() => readNpy(join(dir, "missing.npy")), /file not found/);
   writeFileSync(join(dir, "bad.npy"), "garbage");

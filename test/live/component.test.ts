@@ -17,7 +17,10 @@ interface LiveModule {
   withLiveCurves(built: Row[], snapshot: LiveSnapshot): Row[];
   withLiveCells(built: Row[], snapshot: LiveSnapshot, experiment: string): Row[];
   liveCondition(snapshot: LiveSnapshot, now?: number): string;
-  liveSnapshots(attachment: { json(): Promise<unknown>; url(): Promise<string> }, options?: { intervalMs?: number }): AsyncGenerator<LiveSnapshot>;
+  liveSnapshots(
+    attachment: { json(): Promise<unknown>; url(): Promise<string> },
+    options?: { intervalMs?: number },
+  ): AsyncGenerator<LiveSnapshot>;
 }
 
 async function loadComponent(): Promise<LiveModule> {
@@ -31,12 +34,20 @@ const dir = mkdtempSync(join(tmpdir(), "live-component-"));
 
 async function sweepSnapshot(): Promise<LiveSnapshot> {
   const parsed = parseExperiment({
-    experiment: "grid", problem: { kind: "synthetic", N: 100, nu: 1.5, kappa: 1 },
-    regimes: [{ regime: "sd", tau: [1] }], sweep: { lr: [0.5, 5], momentum: [0, 0.5], batch_size: [100] }, n_steps: 2000,
+    experiment: "grid",
+    problem: { kind: "synthetic", N: 100, nu: 1.5, kappa: 1 },
+    regimes: [{ regime: "sd", tau: [1] }],
+    sweep: { lr: [0.5, 5], momentum: [0, 0.5], batch_size: [100] },
+    n_steps: 2000,
   });
   if (!parsed.ok) throw new Error("config");
   const sink = new LiveSink({ dir: join(dir, "live") });
-  await runExperiment(parsed.value, { db: join(dir, "grid.duckdb"), concurrency: 1, progress: false, onEvent: sink.onEvent });
+  await runExperiment(parsed.value, {
+    db: join(dir, "grid.duckdb"),
+    concurrency: 1,
+    progress: false,
+    onEvent: sink.onEvent,
+  });
   await sink.close();
   return readSnapshot(sink.file)!;
 }
@@ -45,9 +56,57 @@ test("withLiveCells lays a sweep's finished runs over the built grid; unfinished
   const live = await loadComponent();
   const snap = await sweepSnapshot();
   const built: Row[] = [
-    { experiment: "grid", problem: "p", series: "SD τ = 1", regime: "sd", tau: 1, batch_size: 100, lr: 0.5, momentum: 0, runs: 1, diverged: 0, final_loss: 0.123, diverged_at: null, n_steps: 10, loss0: 0.005, converged: true },
-    { experiment: "grid", problem: "p", series: "SD τ = 1", regime: "sd", tau: 1, batch_size: 100, lr: 9, momentum: 0, runs: 1, diverged: 0, final_loss: 0.2, diverged_at: null, n_steps: 10, loss0: 0.005, converged: true },
-    { experiment: "other", problem: "p", series: "SD τ = 1", regime: "sd", tau: 1, batch_size: 100, lr: 0.5, momentum: 0, runs: 1, diverged: 0, final_loss: 0.3, diverged_at: null, n_steps: 10, loss0: 0.005, converged: true },
+    {
+      experiment: "grid",
+      problem: "p",
+      series: "SD τ = 1",
+      regime: "sd",
+      tau: 1,
+      batch_size: 100,
+      lr: 0.5,
+      momentum: 0,
+      runs: 1,
+      diverged: 0,
+      final_loss: 0.123,
+      diverged_at: null,
+      n_steps: 10,
+      loss0: 0.005,
+      converged: true,
+    },
+    {
+      experiment: "grid",
+      problem: "p",
+      series: "SD τ = 1",
+      regime: "sd",
+      tau: 1,
+      batch_size: 100,
+      lr: 9,
+      momentum: 0,
+      runs: 1,
+      diverged: 0,
+      final_loss: 0.2,
+      diverged_at: null,
+      n_steps: 10,
+      loss0: 0.005,
+      converged: true,
+    },
+    {
+      experiment: "other",
+      problem: "p",
+      series: "SD τ = 1",
+      regime: "sd",
+      tau: 1,
+      batch_size: 100,
+      lr: 0.5,
+      momentum: 0,
+      runs: 1,
+      diverged: 0,
+      final_loss: 0.3,
+      diverged_at: null,
+      n_steps: 10,
+      loss0: 0.005,
+      converged: true,
+    },
   ];
   const cells = live.withLiveCells(built, snap, "grid");
   assert.equal(cells.length, 2 + 4, "4 live cells (one replacing a built one), the other two built cells kept");
@@ -56,11 +115,29 @@ test("withLiveCells lays a sweep's finished runs over the built grid; unfinished
   assert.notEqual(c.final_loss, 0.123, "the live value replaces the built one");
   assert.ok((c.final_loss as number) < (c.loss0 as number) && c.converged === true);
   const d = cells.filter((x) => x.lr === 5);
-  assert.ok(d.length === 2 && d.every((x) => x.diverged === 1 && (x.diverged_at as number) > 0 && x.final_loss === null), "α = 5 diverges, marked with its step");
+  assert.ok(
+    d.length === 2 && d.every((x) => x.diverged === 1 && (x.diverged_at as number) > 0 && x.final_loss === null),
+    "α = 5 diverges, marked with its step",
+  );
   assert.equal(cells.find((x) => x.experiment === "other")!.final_loss, 0.3);
-  assert.deepEqual(live.withLiveCells(built, snap, "another experiment"), built, "another experiment's page is untouched");
+  assert.deepEqual(
+    live.withLiveCells(built, snap, "another experiment"),
+    built,
+    "another experiment's page is untouched",
+  );
   // a snapshot taken while the runs were pending: cells without a built value appear empty, the built one stays
-  const pending = { ...snap, state: "running" as const, written_at: Date.now(), runs: snap.runs.map((r) => ({ ...r, status: "pending" as const, final_loss: null, diverged_at: null, curve: { step: [], loss: [] } })) };
+  const pending = {
+    ...snap,
+    state: "running" as const,
+    written_at: Date.now(),
+    runs: snap.runs.map((r) => ({
+      ...r,
+      status: "pending" as const,
+      final_loss: null,
+      diverged_at: null,
+      curve: { step: [], loss: [] },
+    })),
+  };
   const p = live.withLiveCells(built, pending, "grid");
   assert.equal(p.find((x) => x.experiment === "grid" && x.lr === 0.5 && x.momentum === 0)!.final_loss, 0.123);
   assert.ok(p.filter((x) => x.live === "pending" && x.final_loss === null).length === 3);
@@ -71,16 +148,48 @@ test("withLiveCurves replaces the built rows of the settings the sweep has curve
   const snap = await sweepSnapshot();
   const problem = snap.sweep!.problem;
   const built: Row[] = [
-    { problem, regime: "sd", tau: 1, lr: 0.5, momentum: 0, batch_size: 100, step: 1, mean: 1, lo: 1, hi: 1, n: 1, replicates: 1 },
-    { problem, regime: "full", tau: null, lr: 0.5, momentum: 0, batch_size: 100, step: 1, mean: 2, lo: 2, hi: 2, n: 1, replicates: 1 },
+    {
+      problem,
+      regime: "sd",
+      tau: 1,
+      lr: 0.5,
+      momentum: 0,
+      batch_size: 100,
+      step: 1,
+      mean: 1,
+      lo: 1,
+      hi: 1,
+      n: 1,
+      replicates: 1,
+    },
+    {
+      problem,
+      regime: "full",
+      tau: null,
+      lr: 0.5,
+      momentum: 0,
+      batch_size: 100,
+      step: 1,
+      mean: 2,
+      lo: 2,
+      hi: 2,
+      n: 1,
+      replicates: 1,
+    },
   ];
   const rows = live.withLiveCurves(built, snap);
   assert.ok(!rows.some((r) => r.mean === 1), "the built SD row of that setting is gone");
-  assert.ok(rows.some((r) => r.mean === 2), "other regimes stay");
+  assert.ok(
+    rows.some((r) => r.mean === 2),
+    "other regimes stay",
+  );
   const one = rows.filter((r) => r.regime === "sd" && r.lr === 0.5 && r.momentum === 0);
   assert.ok(one.length > 50 && one.every((r) => r.live === "done" && r.n === 1 && r.replicates === 1));
   assert.equal(Math.max(...one.map((r) => r.step as number)), 2000);
-  assert.equal(live.withLiveCurves(built, { ...snap, state: "none", sweep: null, runs: [] } as unknown as LiveSnapshot), built);
+  assert.equal(
+    live.withLiveCurves(built, { ...snap, state: "none", sweep: null, runs: [] } as unknown as LiveSnapshot),
+    built,
+  );
 });
 
 test("liveSnapshots: the static snapshot, then (preview only) each new version of live/runs.json", async () => {
@@ -96,10 +205,15 @@ test("liveSnapshots: the static snapshot, then (preview only) each new version o
   g.fetch = async (url: URL) => {
     requested.push(String(url));
     const v = versions[Math.min(calls++, versions.length - 1)];
-    return new Response(JSON.stringify(v), { headers: { etag: `W/"${v.seq}"`, "last-modified": String(v.written_at) } });
+    return new Response(JSON.stringify(v), {
+      headers: { etag: `W/"${v.seq}"`, "last-modified": String(v.written_at) },
+    });
   };
   try {
-    const preview = live.liveSnapshots({ json: async () => empty, url: async () => "/_file/live/empty.json?sha=abc" }, { intervalMs: 5 });
+    const preview = live.liveSnapshots(
+      { json: async () => empty, url: async () => "/_file/live/empty.json?sha=abc" },
+      { intervalMs: 5 },
+    );
     const seqs: number[] = [];
     for await (const s of preview) {
       seqs.push(s.seq);
@@ -109,7 +223,10 @@ test("liveSnapshots: the static snapshot, then (preview only) each new version o
     assert.equal(new URL(requested[0]).pathname, "/_file/live/runs.json");
     // a built site (no ?sha=): the shipped snapshot only, no requests
     const before = requested.length;
-    const built = live.liveSnapshots({ json: async () => empty, url: async () => "./_file/live/empty.0a1b2c3d.json" }, { intervalMs: 5 });
+    const built = live.liveSnapshots(
+      { json: async () => empty, url: async () => "./_file/live/empty.0a1b2c3d.json" },
+      { intervalMs: 5 },
+    );
     const got: unknown[] = [];
     for await (const s of built) got.push(s);
     assert.deepEqual(got, [empty]);

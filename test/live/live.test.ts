@@ -27,7 +27,9 @@ const projectRoot = resolve(import.meta.dirname, "..", "..");
 const BIN = join(projectRoot, "bin", "powerlaw-sgd.js");
 const screenshots = join(projectRoot, "screenshots");
 const OBSERVABLE = join(projectRoot, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 if (skip) console.log(`# live tests skipped: ${skip}`);
 
 /** The files of the live pages, copied into the temporary site. */
@@ -87,16 +89,27 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     }
     // the project's config (offline: no fonts, no DuckDB extensions), with this site's root and one page
     const { default: config } = await import(join(projectRoot, "observablehq.config.ts"));
-    writeFileSync(join(site, "observablehq.config.js"), `export default ${JSON.stringify({ ...config, root: "src", output: "dist", pages: [{ name: "Runs", path: "/runs" }] }, null, 2)};\n`);
+    writeFileSync(
+      join(site, "observablehq.config.js"),
+      `export default ${JSON.stringify({ ...config, root: "src", output: "dist", pages: [{ name: "Runs", path: "/runs" }] }, null, 2)};\n`,
+    );
     const { populateFrameworkCache } = await import(join(projectRoot, "scripts", "framework-cache.mjs"));
     await populateFrameworkCache({ root: join(site, "src"), quiet: true });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    preview = spawn(process.execPath, [OBSERVABLE, "preview", "--host", "127.0.0.1", "--port", String(port), "--no-open"], {
-      cwd: site,
-      env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", PATH: [join(projectRoot, "node_modules", ".bin"), process.env.PATH].join(":") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    preview = spawn(
+      process.execPath,
+      [OBSERVABLE, "preview", "--host", "127.0.0.1", "--port", String(port), "--no-open"],
+      {
+        cwd: site,
+        env: {
+          ...process.env,
+          OBSERVABLE_TELEMETRY_DISABLE: "true",
+          PATH: [join(projectRoot, "node_modules", ".bin"), process.env.PATH].join(":"),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     preview.stdout!.on("data", (d) => (previewLog += d));
     preview.stderr!.on("data", (d) => (previewLog += d));
     for (let i = 0; ; i++) {
@@ -107,7 +120,14 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     console.log(`# preview + browser up in ${((performance.now() - t0) / 1000).toFixed(1)} s (${site})`);
   });
@@ -124,10 +144,14 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
   });
 
   function sweep(args: string[]): ChildProcess & { output: string } {
-    const child = spawn(process.execPath, [BIN, "sd", ...args, "--db", db, "--live", liveDir, "--concurrency", "1", "--quiet"], {
-      cwd: site,
-      stdio: ["ignore", "pipe", "pipe"],
-    }) as ChildProcess & { output: string };
+    const child = spawn(
+      process.execPath,
+      [BIN, "sd", ...args, "--db", db, "--live", liveDir, "--concurrency", "1", "--quiet"],
+      {
+        cwd: site,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    ) as ChildProcess & { output: string };
     child.output = "";
     child.stdout!.on("data", (d) => (child.output += d));
     child.stderr!.on("data", (d) => (child.output += d));
@@ -168,14 +192,22 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
   }
 
   /** Polls the page every 150 ms until `until` holds; returns every state seen. */
-  async function watch(page: Page, until: (s: PageState) => boolean, timeoutMs: number, what: string): Promise<PageState[]> {
+  async function watch(
+    page: Page,
+    until: (s: PageState) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<PageState[]> {
     const seen: PageState[] = [];
     const t0 = performance.now();
     for (;;) {
       const s = await read(page);
       seen.push(s);
       if (until(s)) return seen;
-      if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; last state ${JSON.stringify({ ...s, notes: s.notes.length })}\npreview:\n${previewLog.slice(-2000)}`);
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(
+          `timed out waiting for ${what}; last state ${JSON.stringify({ ...s, notes: s.notes.length })}\npreview:\n${previewLog.slice(-2000)}`,
+        );
       await page.waitForTimeout(150);
     }
   }
@@ -183,7 +215,9 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
   test("static build with no snapshot: the Runs page says no sweep is running", async () => {
     // before any sweep: the fallback loader emits the empty snapshot (what a fresh checkout or CI builds)
     const built = spawnSync(process.execPath, [OBSERVABLE, "build"], {
-      cwd: site, encoding: "utf8", env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
+      cwd: site,
+      encoding: "utf8",
+      env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
     });
     assert.equal(built.status, 0, `${built.stdout}\n${built.stderr}`);
     assert.ok(!existsSync(join(liveDir, "runs.json")), "no snapshot was written by the build");
@@ -221,7 +255,23 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
 
     // 1. a sweep: 6 runs one after the other, 2 of them diverge (α = 3)
     const t0 = performance.now();
-    const s1 = sweep(["--N", "1000", "--lr", "0.5", "1", "3", "--momentum", "0", "0.5", "--batch_size", "10", "--n_steps", "400000", "--experiment", "live-test"]);
+    const s1 = sweep([
+      "--N",
+      "1000",
+      "--lr",
+      "0.5",
+      "1",
+      "3",
+      "--momentum",
+      "0",
+      "0.5",
+      "--batch_size",
+      "10",
+      "--n_steps",
+      "400000",
+      "--experiment",
+      "live-test",
+    ]);
     // a second page opened mid-sweep settles at once (no reload loop) and follows the sweep too
     const early = await watch(page, (s) => s.state === "running" && s.done >= 1, 60_000, "the first run to finish");
     const late = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
@@ -229,8 +279,13 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     late.on("load", () => lateLoads++);
     await late.goto(`${url}/runs`, { waitUntil: "load" });
     await late.locator('.live-header[data-state="running"]').waitFor({ timeout: 20_000 });
-    const seen = [...early, ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page"))];
-    const lateEnd = (await watch(late, (s) => s.done === 4, 10_000, "the page opened mid-sweep to follow it to the end")).at(-1)!;
+    const seen = [
+      ...early,
+      ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page")),
+    ];
+    const lateEnd = (
+      await watch(late, (s) => s.done === 4, 10_000, "the page opened mid-sweep to follow it to the end")
+    ).at(-1)!;
     assert.equal(lateLoads, 1, "the page opened mid-sweep loaded once");
     assert.equal(lateEnd.navigations, 1);
     assert.equal(lateEnd.done, 4, "and followed the sweep to its end");
@@ -248,36 +303,78 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     assert.ok(growth >= 3, `the chart's number of points grew ${growth} times: ${[...new Set(points)].join(" ")}`);
     const dones = [...new Set(seen.map((s) => s.done))];
     assert.ok(dones.length >= 3 && dones[0] === 0 && dones.at(-1) === 4, `done counts seen: ${dones}`);
-    assert.ok(seen.some((s) => s.state === "running" && s.running >= 1), "the page showed the sweep running");
+    assert.ok(
+      seen.some((s) => s.state === "running" && s.running >= 1),
+      "the page showed the sweep running",
+    );
     assert.equal(last.total, 6);
     assert.ok(last.diverged >= 2, `diverged runs are labelled on the chart (${last.diverged})`);
     // latency: newest step computed (≈ its batch reaching the runner) → drawn; steps earlier in a batch ≤ 250 ms older
     const bySeq = new Map<number, number>();
-    for (const s of seen) if (s.curveAt > 0 && s.drawnAt > 0 && !bySeq.has(s.figSeq)) bySeq.set(s.figSeq, s.drawnAt - s.curveAt);
+    for (const s of seen)
+      if (s.curveAt > 0 && s.drawnAt > 0 && !bySeq.has(s.figSeq)) bySeq.set(s.figSeq, s.drawnAt - s.curveAt);
     const lat = [...bySeq.values()].sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-    console.log(`# live latency, newest step computed → drawn (${lat.length} snapshots): median ${(q(0.5) / 1000).toFixed(2)} s, p90 ${(q(0.9) / 1000).toFixed(2)} s, max ${(lat.at(-1)! / 1000).toFixed(2)} s (+ ≤ 0.25 s for a batch's first step); sweep ${sweepSeconds.toFixed(1)} s, ${seen.length} polls`);
+    console.log(
+      `# live latency, newest step computed → drawn (${lat.length} snapshots): median ${(q(0.5) / 1000).toFixed(2)} s, p90 ${(q(0.9) / 1000).toFixed(2)} s, max ${(lat.at(-1)! / 1000).toFixed(2)} s (+ ≤ 0.25 s for a batch's first step); sweep ${sweepSeconds.toFixed(1)} s, ${seen.length} polls`,
+    );
     assert.ok(lat.length >= 5, `${lat.length} snapshots drawn`);
     assert.ok(q(0.9) + 250 < 3000, `p90 latency ${q(0.9)} ms + 250 ms < 3 s`);
     mkdirSync(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, "live-runs-done.png"), fullPage: true });
 
     // 2. stop a sweep with SIGINT after its first run finished, then run the same command again
-    const args = ["--N", "1000", "--lr", "0.5", "1", "--momentum", "0", "0.5", "--batch_size", "10", "--n_steps", "500000", "--experiment", "live-resume"];
+    const args = [
+      "--N",
+      "1000",
+      "--lr",
+      "0.5",
+      "1",
+      "--momentum",
+      "0",
+      "0.5",
+      "--batch_size",
+      "10",
+      "--n_steps",
+      "500000",
+      "--experiment",
+      "live-resume",
+    ];
     const s2 = sweep(args);
-    await watch(page, (s) => s.state === "running" && s.total === 4 && s.done >= 1 && s.running >= 1, 60_000, "the second sweep's first run to finish");
+    await watch(
+      page,
+      (s) => s.state === "running" && s.total === 4 && s.done >= 1 && s.running >= 1,
+      60_000,
+      "the second sweep's first run to finish",
+    );
     s2.kill("SIGINT");
     assert.equal(await waitForExit(s2), 130, s2.output);
-    const stopped = (await watch(page, (s) => s.state === "interrupted", 20_000, "the page to show the stopped sweep")).at(-1)!;
+    const stopped = (
+      await watch(page, (s) => s.state === "interrupted", 20_000, "the page to show the stopped sweep")
+    ).at(-1)!;
     assert.ok(stopped.interrupted >= 1, "the run cut short shows as interrupted");
     const doneBefore = stopped.done;
     assert.ok(doneBefore >= 1 && doneBefore < 4);
     const s3 = sweep(args);
     const resumed = await watch(page, (s) => s.state === "done" && s.done === 4, 60_000, "the resumed sweep to finish");
     assert.equal(await waitForExit(s3), 0, s3.output);
-    assert.ok(resumed.some((s) => s.state === "running" && s.notes.some((n) => n.note.includes("attempt 2") && n.status === "running")), "the interrupted run went back to running");
-    assert.ok(resumed.at(-1)!.notes.filter((n) => n.note.includes("attempt 2")).every((n) => n.status === "done"), "and completed");
-    assert.ok(resumed.at(-1)!.notes.filter((n) => n.note === "finished earlier").length === doneBefore, "runs finished before the stop are kept");
+    assert.ok(
+      resumed.some(
+        (s) => s.state === "running" && s.notes.some((n) => n.note.includes("attempt 2") && n.status === "running"),
+      ),
+      "the interrupted run went back to running",
+    );
+    assert.ok(
+      resumed
+        .at(-1)!
+        .notes.filter((n) => n.note.includes("attempt 2"))
+        .every((n) => n.status === "done"),
+      "and completed",
+    );
+    assert.ok(
+      resumed.at(-1)!.notes.filter((n) => n.note === "finished earlier").length === doneBefore,
+      "runs finished before the stop are kept",
+    );
     assert.ok(s3.output.includes(`${doneBefore} skipped`), s3.output);
     const end = resumed.at(-1)!;
     assert.equal(end.marker, 1234, "still no reload");

@@ -54,7 +54,9 @@ test("snapshots of a real sweep: statuses, divergence step, curves up to the las
   const sink = new LiveSink({ dir: live, intervalMs: 50 });
   const seen: LiveSnapshot[] = [];
   const s = await runExperiment(e, {
-    db: join(dir, "a.duckdb"), concurrency: 2, progress: false,
+    db: join(dir, "a.duckdb"),
+    concurrency: 2,
+    progress: false,
     onEvent: (ev) => {
       sink.onEvent(ev);
       if (ev.type === "start" || ev.type === "end") seen.push(sink.snapshot());
@@ -101,7 +103,10 @@ test("stop and resume: interrupted runs go back to pending, running, done; finis
   let ends = 0;
   const first = new LiveSink({ dir: live, intervalMs: 50 });
   const s1 = await runExperiment(e, {
-    db, concurrency: 2, progress: false, signal: ctl.signal,
+    db,
+    concurrency: 2,
+    progress: false,
+    signal: ctl.signal,
     onEvent: (ev) => {
       first.onEvent(ev);
       // like SIGINT: the abort arrives from outside the event being handled
@@ -114,7 +119,10 @@ test("stop and resume: interrupted runs go back to pending, running, done; finis
   assert.equal(stopped.state, "interrupted");
   const finished1 = stopped.runs.filter((r) => r.status === "done");
   assert.ok(finished1.length >= 2 && finished1.length < 6, `${finished1.length} done`);
-  assert.ok(stopped.runs.some((r) => r.status === "interrupted"), "the runs cut short show as interrupted");
+  assert.ok(
+    stopped.runs.some((r) => r.status === "interrupted"),
+    "the runs cut short show as interrupted",
+  );
   assert.ok(stopped.runs.every((r) => ["done", "interrupted", "pending"].includes(r.status)));
 
   const second = new LiveSink({ dir: live, intervalMs: 50 });
@@ -127,7 +135,9 @@ test("stop and resume: interrupted runs go back to pending, running, done; finis
     }
   };
   const s2 = await runExperiment(e, {
-    db, concurrency: 2, progress: false,
+    db,
+    concurrency: 2,
+    progress: false,
     onEvent: (ev) => {
       second.onEvent(ev);
       if (ev.type === "plan" || ev.type === "start" || ev.type === "end") note(second.snapshot());
@@ -156,24 +166,65 @@ test("stop and resume: interrupted runs go back to pending, running, done; finis
 
 function fakeSpec(index: number, nSteps: number): RunSpec {
   return {
-    index, regime: "sd", tau: 1, lr: 0.5 + index, momentum: 0, batchSize: 10, schedule: { kind: "constant", lr: 0.5 + index, momentum: 0 },
-    nSteps, replicate: 0, seed: 0, optimizer: null, record: { mode: "all" }, trackEvery: 0, divergenceFactor: 1e10,
+    index,
+    regime: "sd",
+    tau: 1,
+    lr: 0.5 + index,
+    momentum: 0,
+    batchSize: 10,
+    schedule: { kind: "constant", lr: 0.5 + index, momentum: 0 },
+    nSteps,
+    replicate: 0,
+    seed: 0,
+    optimizer: null,
+    record: { mode: "all" },
+    trackEvery: 0,
+    divergenceFactor: 1e10,
   } as RunSpec;
 }
 
 /** Feeds a sink a synthetic sweep: nRuns runs, each `steps` steps in batches. */
 function feed(sink: LiveSink, nRuns: number, steps: number, batch = 5000, finish = true, stride = 1): void {
-  const runs: PlannedRun[] = Array.from({ length: nRuns }, (_, i) => ({ runId: i + 1, spec: fakeSpec(i, steps), configHash: `h${i}` }));
+  const runs: PlannedRun[] = Array.from({ length: nRuns }, (_, i) => ({
+    runId: i + 1,
+    spec: fakeSpec(i, steps),
+    configHash: `h${i}`,
+  }));
   const ev = (e: RunnerEvent) => sink.onEvent(e);
-  ev({ type: "plan", experiment: "fake", db: "x.duckdb", problem: { id: "p", N: 1000, dataset: "synthetic" }, runs, skipped: [], at: Date.now() });
+  ev({
+    type: "plan",
+    experiment: "fake",
+    db: "x.duckdb",
+    problem: { id: "p", N: 1000, dataset: "synthetic" },
+    runs,
+    skipped: [],
+    at: Date.now(),
+  });
   for (const r of runs) {
     ev({ type: "start", run: r, at: Date.now() });
     for (let s = 0; s <= steps; s += batch * stride) {
       const n = Math.min(batch, Math.floor((steps - s) / stride) + 1);
       const st = Int32Array.from({ length: n }, (_, i) => s + i * stride);
-      ev({ type: "curve", runId: r.runId, steps: st, losses: Float64Array.from(st, (t) => 1 / (1 + t) + 1e-3 * Math.sin(t)) });
+      ev({
+        type: "curve",
+        runId: r.runId,
+        steps: st,
+        losses: Float64Array.from(st, (t) => 1 / (1 + t) + 1e-3 * Math.sin(t)),
+      });
     }
-    if (finish) ev({ type: "end", runId: r.runId, status: "done", divergedAt: null, steps, finalLoss: 1e-3, backend: "js", error: null, durationMs: 10, at: Date.now() });
+    if (finish)
+      ev({
+        type: "end",
+        runId: r.runId,
+        status: "done",
+        divergedAt: null,
+        steps,
+        finalLoss: 1e-3,
+        backend: "js",
+        error: null,
+        durationMs: 10,
+        at: Date.now(),
+      });
   }
 }
 
@@ -191,7 +242,10 @@ test("the snapshot stays under the size cap: finished curves are thinned first",
   const s = JSON.parse(capped) as LiveSnapshot;
   assert.equal(checkSnapshot(s), null);
   assert.ok(s.per_decade.finished < 40);
-  assert.ok(s.runs.every((r) => r.curve.step.at(-1) === 100_000), "curves still end at the last step");
+  assert.ok(
+    s.runs.every((r) => r.curve.step.at(-1) === 100_000),
+    "curves still end at the last step",
+  );
 });
 
 test("--live default: src/live from the project root, off elsewhere and under node --test; POWERLAW_SGD_LIVE and the flag win", () => {
@@ -209,7 +263,9 @@ test("--live default: src/live from the project root, off elsewhere and under no
 
 test("the fallback loader and the static build's snapshot are empty, valid snapshots", () => {
   for (const name of ["runs.json.js", "empty.json.js"]) {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "src", "live", name)], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "src", "live", name)], {
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(r.stdout) as LiveSnapshot;
     assert.equal(checkSnapshot(s), null, name);
@@ -248,13 +304,27 @@ test("a reader racing the writer never reads a torn snapshot", async () => {
      })();`,
     { eval: true, workerData: { file: sink.file } },
   );
-  const result = new Promise<{ reads: number; bad: number; firstBad: string | null; distinct: number; bytes: number }>((res, rej) => {
-    reader.once("message", res);
-    reader.once("error", rej);
-  });
+  const result = new Promise<{ reads: number; bad: number; firstBad: string | null; distinct: number; bytes: number }>(
+    (res, rej) => {
+      reader.once("message", res);
+      reader.once("error", rej);
+    },
+  );
   // the writer: a sweep of 50 runs whose curves keep growing, snapshots as fast as they can go
-  const runs: PlannedRun[] = Array.from({ length: 50 }, (_, i) => ({ runId: 100 + i, spec: fakeSpec(i, 1e6), configHash: `r${i}` }));
-  sink.onEvent({ type: "plan", experiment: "race", db: "x", problem: { id: "p", N: 1000, dataset: "synthetic" }, runs, skipped: [], at: Date.now() });
+  const runs: PlannedRun[] = Array.from({ length: 50 }, (_, i) => ({
+    runId: 100 + i,
+    spec: fakeSpec(i, 1e6),
+    configHash: `r${i}`,
+  }));
+  sink.onEvent({
+    type: "plan",
+    experiment: "race",
+    db: "x",
+    problem: { id: "p", N: 1000, dataset: "synthetic" },
+    runs,
+    skipped: [],
+    at: Date.now(),
+  });
   for (const r of runs) sink.onEvent({ type: "start", run: r, at: Date.now() });
   const t0 = performance.now();
   let step = 0;
@@ -270,7 +340,9 @@ test("a reader racing the writer never reads a torn snapshot", async () => {
   const r = await result;
   await reader.terminate();
   await sink.close();
-  console.log(`# race: ${sink.writes} snapshots written (last ${(sink.lastBytes / 1e3).toFixed(0)} kB, ${sink.lastWriteMs.toFixed(1)} ms), ${r.reads} reads (${(r.bytes / 1e6).toFixed(0)} MB), ${r.distinct} distinct snapshots seen, ${r.bad} torn`);
+  console.log(
+    `# race: ${sink.writes} snapshots written (last ${(sink.lastBytes / 1e3).toFixed(0)} kB, ${sink.lastWriteMs.toFixed(1)} ms), ${r.reads} reads (${(r.bytes / 1e6).toFixed(0)} MB), ${r.distinct} distinct snapshots seen, ${r.bad} torn`,
+  );
   assert.ok(sink.writes >= 20, `writes ${sink.writes}`);
   assert.ok(r.reads >= 100, `reads ${r.reads}`);
   assert.ok(r.distinct >= 10, `the reader saw the snapshots change (${r.distinct})`);

@@ -25,7 +25,12 @@ test("b = N: SD(τ ∈ {−1, 1}) = full = direct = linearized (sgd) = plain hea
   const nSteps = 120;
   let worst = 0;
   for (const [name, schedule] of cases) {
-    const hb = plainHeavyBall(problem, nSteps, (n) => toPytorchMomentum(schedule).lr(n), (n) => toPytorchMomentum(schedule).momentum(n));
+    const hb = plainHeavyBall(
+      problem,
+      nSteps,
+      (n) => toPytorchMomentum(schedule).lr(n),
+      (n) => toPytorchMomentum(schedule).momentum(n),
+    );
     const opts = { schedule, batchSize: N, nSteps };
     const curves: [string, number[]][] = [
       ["SD τ=1", collect(spectralDiagonal(problem, { ...opts, tau: 1 })).losses],

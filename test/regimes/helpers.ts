@@ -127,7 +127,12 @@ export function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 }
 
 /** Plain heavy ball with full-batch gradient K̂d (few lines, independent of the regimes): loss curve. */
-export function plainHeavyBall(problem: DenseProblem, nSteps: number, lr: (n: number) => number, momentum: (n: number) => number): number[] {
+export function plainHeavyBall(
+  problem: DenseProblem,
+  nSteps: number,
+  lr: (n: number) => number,
+  momentum: (n: number) => number,
+): number[] {
   const { N, khat } = problem;
   const d = Float64Array.from(problem.d0);
   const p = new Float64Array(N);

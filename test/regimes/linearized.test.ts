@@ -34,7 +34,15 @@ function batchGradient(problem: DenseProblem, d: Float64Array, B: Int32Array): F
 const lossOf = (d: Float64Array) => d.reduce((s, x) => s + x * x, 0) / (2 * d.length);
 
 /** Few-line mini-batch heavy ball, PyTorch form: p ← g + β'p, d ← d − αp (step t uses index t−1). */
-function referenceSgd(problem: DenseProblem, lr: number | ((n: number) => number), beta: number, b: number, seed: number, r: number, T: number): number[] {
+function referenceSgd(
+  problem: DenseProblem,
+  lr: number | ((n: number) => number),
+  beta: number,
+  b: number,
+  seed: number,
+  r: number,
+  T: number,
+): number[] {
   const alpha = typeof lr === "number" ? () => lr : lr;
   const d = Float64Array.from(problem.d0);
   const p = new Float64Array(problem.N);
@@ -42,7 +50,10 @@ function referenceSgd(problem: DenseProblem, lr: number | ((n: number) => number
   let t = 0;
   for (const B of batches(problem.N, b, seed, r, T)) {
     const g = batchGradient(problem, d, B);
-    for (let j = 0; j < problem.N; j++) { p[j] = g[j] + beta * p[j]; d[j] -= alpha(t) * p[j]; }
+    for (let j = 0; j < problem.N; j++) {
+      p[j] = g[j] + beta * p[j];
+      d[j] -= alpha(t) * p[j];
+    }
     t++;
     out.push(lossOf(d));
   }
@@ -50,7 +61,14 @@ function referenceSgd(problem: DenseProblem, lr: number | ((n: number) => number
 }
 
 /** Few-line Adam on g (PyTorch semantics: bias corrections, eps added to √v̂). */
-function referenceAdam(problem: DenseProblem, lr: (n: number) => number, b: number, seed: number, r: number, T: number): number[] {
+function referenceAdam(
+  problem: DenseProblem,
+  lr: (n: number) => number,
+  b: number,
+  seed: number,
+  r: number,
+  T: number,
+): number[] {
   const d = Float64Array.from(problem.d0);
   const m = new Float64Array(problem.N);
   const v = new Float64Array(problem.N);
@@ -78,7 +96,9 @@ test("linearized sgd = few-line mini-batch heavy ball on the documented batch st
   for (const b of [1, 3, 7, 13]) {
     for (const beta of [-0.3, 0, 0.7]) {
       const lr = 0.3 * (1 - beta);
-      const got = collect(linearized(problem, { schedule: constantSchedule(lr, beta), batchSize: b, nSteps: 80, seed: 11, replicate: 2 }));
+      const got = collect(
+        linearized(problem, { schedule: constantSchedule(lr, beta), batchSize: b, nSteps: 80, seed: 11, replicate: 2 }),
+      );
       const want = referenceSgd(problem, lr, beta, b, 11, 2, 80);
       const e = maxRelDiff(got.losses, want);
       worst = Math.max(worst, e);
@@ -91,12 +111,17 @@ test("linearized sgd = few-line mini-batch heavy ball on the documented batch st
 test("linearized with a decaying lr: momentumConvention 'pytorch' = PyTorch-form loop (1e-12); 'regimes' differs", () => {
   const schedule = powerSchedule({ lr: 0.5, p: 0.8, n0: 4, momentum: 0.7 });
   const want = referenceSgd(problem, (n) => schedule.lr(n), 0.7, 5, 12, 0, 80);
-  const torch = collect(linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12, momentumConvention: "pytorch" })).losses;
+  const torch = collect(
+    linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12, momentumConvention: "pytorch" }),
+  ).losses;
   const e = maxRelDiff(torch, want);
   assert.ok(e <= 1e-12, `pytorch convention: ${e}`);
   const classic = collect(linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12 })).losses;
   assert.ok(maxRelDiff(classic, want) > 1e-3, "the conventions should differ under a decaying lr");
-  assert.throws(() => collect(linearized(problem, { schedule, batchSize: 5, nSteps: 1, momentumConvention: "keras" as never })), RangeError);
+  assert.throws(
+    () => collect(linearized(problem, { schedule, batchSize: 5, nSteps: 1, momentumConvention: "keras" as never })),
+    RangeError,
+  );
 });
 
 test("linearized adam = few-line Adam on the same batches (1e-12), constant and decaying lr", () => {
@@ -133,7 +158,14 @@ test("replicateSeed: seed·2²¹ + r, collision-free, validated", () => {
   assert.equal(replicateSeed(3, 5), 3 * 2 ** 21 + 5);
   assert.equal(replicateSeed(2 ** 32 - 1, 2 ** 21 - 1), 2 ** 53 - 1);
   assert.notEqual(replicateSeed(0, 1), replicateSeed(1, 0));
-  for (const [s, r] of [[-1, 0], [2 ** 32, 0], [0, 2 ** 21], [0.5, 0], [0, -1]]) assert.throws(() => replicateSeed(s, r), RangeError);
+  for (const [s, r] of [
+    [-1, 0],
+    [2 ** 32, 0],
+    [0, 2 ** 21],
+    [0.5, 0],
+    [0, -1],
+  ])
+    assert.throws(() => replicateSeed(s, r), RangeError);
 });
 
 test("linearized: divergence stops the run at the first step above 1e10·L(0), reported with that step", () => {
@@ -147,15 +179,28 @@ test("linearized: divergence stops the run at the first step above 1e10·L(0), r
   assert.equal(got.records.length, first + 1);
   assert.equal(got.records[first].step, first);
   // a custom bound
-  const early = collect(linearized(problem, { schedule: constantSchedule(40, 0), batchSize: 4, nSteps: 1000, seed: 1, divergenceFactor: 100 }));
-  assert.equal(early.outcome.divergedAt, want.findIndex((l) => !(l <= 100 * want[0])));
+  const early = collect(
+    linearized(problem, {
+      schedule: constantSchedule(40, 0),
+      batchSize: 4,
+      nSteps: 1000,
+      seed: 1,
+      divergenceFactor: 100,
+    }),
+  );
+  assert.equal(
+    early.outcome.divergedAt,
+    want.findIndex((l) => !(l <= 100 * want[0])),
+  );
   // a run that converges reports done
   const ok = collect(linearized(problem, { schedule: constantSchedule(0.2, 0), batchSize: 4, nSteps: 100, seed: 1 }));
   assert.deepEqual(ok.outcome, { status: "done", divergedAt: null, steps: 100 });
 });
 
 test("linearized: per-mode tracking = (u_kᵀd)², at every k-th step and the last; Σ/(2N) = loss", () => {
-  const got = collect(linearized(problem, { schedule: constantSchedule(0.3, 0.5), batchSize: 6, nSteps: 25, trackEvery: 10, seed: 2 }));
+  const got = collect(
+    linearized(problem, { schedule: constantSchedule(0.3, 0.5), batchSize: 6, nSteps: 25, trackEvery: 10, seed: 2 }),
+  );
   const tracked = got.records.filter((r) => r.modes).map((r) => r.step);
   assert.deepEqual(tracked, [0, 10, 20, 25]);
   for (const r of got.records.filter((x) => x.modes)) {
@@ -170,7 +215,10 @@ test("linearized: input validation", () => {
   const schedule = constantSchedule(0.1, 0);
   assert.throws(() => collect(linearized(problem, { schedule, batchSize: 0, nSteps: 1 })), RangeError);
   assert.throws(() => collect(linearized(problem, { schedule, batchSize: 41, nSteps: 1 })), RangeError);
-  assert.throws(() => collect(linearized(problem, { schedule, batchSize: 2, nSteps: 1, optimizer: "rmsprop" as never })), RangeError);
+  assert.throws(
+    () => collect(linearized(problem, { schedule, batchSize: 2, nSteps: 1, optimizer: "rmsprop" as never })),
+    RangeError,
+  );
   const { vectors: _, ...noVectors } = problem;
   assert.throws(() => collect(linearized(noVectors, { schedule, batchSize: 2, nSteps: 1, trackEvery: 1 })), RangeError);
   assert.equal(collect(linearized(noVectors, { schedule, batchSize: 2, nSteps: 3 })).losses.length, 4);

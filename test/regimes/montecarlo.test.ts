@@ -38,5 +38,7 @@ test("full = mean of 4000 linearized runs within 4 standard errors (N = 16, b = 
   // control: the same mean is far from the noiseless (b = N) curve, so 4 SE is a sharp test here
   assert.ok(controlZ > 20, `the batch noise should be resolved: ${controlZ}`);
   assert.ok(Math.abs(sum[0] / R - exact[0]) <= 1e-15 * exact[0]);
-  console.log(`# full vs mean of ${R} linearized runs: max |z| = ${worstZ.toFixed(2)} (tol 4); noiseless curve at ${controlZ.toFixed(0)} SE`);
+  console.log(
+    `# full vs mean of ${R} linearized runs: max |z| = ${worstZ.toFixed(2)} (tol 4); noiseless curve at ${controlZ.toFixed(0)} SE`,
+  );
 });

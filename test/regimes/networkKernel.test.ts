@@ -13,7 +13,12 @@ import { linearized } from "../../lib/regimes/linearized.ts";
 import { full } from "../../lib/regimes/full.ts";
 
 test("mean network loss ≈ mean linearized loss ≈ full dynamics (N = 16, H = 2048, 200 runs)", () => {
-  const N = 16, d = 8, H = 2048, T = 60, R = 200, b = 4;
+  const N = 16,
+    d = 8,
+    H = 2048,
+    T = 60,
+    R = 200,
+    b = 4;
   const rng = new Rng(21);
   const x = rng.normals(N * d);
   const y = new Float64Array(N);
@@ -23,10 +28,15 @@ test("mean network loss ≈ mean linearized loss ≈ full dynamics (N = 16, H = 
   const np = networkProblem(data, params);
   const setup = prepareNetwork(data, params, { lambdaMax: np.lambdaMax });
   const schedule = constantSchedule(0.5, 0.5);
-  const nn = new Float64Array(T + 1), lin = new Float64Array(T + 1), lin2 = new Float64Array(T + 1);
+  const nn = new Float64Array(T + 1),
+    lin = new Float64Array(T + 1),
+    lin2 = new Float64Array(T + 1);
   for (let r = 0; r < R; r++) {
     const a = Array.from(network(setup, { schedule, batchSize: b, nSteps: T, seed: 1, replicate: r }), (q) => q.loss);
-    const l = Array.from(linearized(np.problem, { schedule, batchSize: b, nSteps: T, seed: 1, replicate: r }), (q) => q.loss);
+    const l = Array.from(
+      linearized(np.problem, { schedule, batchSize: b, nSteps: T, seed: 1, replicate: r }),
+      (q) => q.loss,
+    );
     for (let t = 0; t <= T; t++) {
       nn[t] += a[t] / R;
       lin[t] += l[t] / R;
@@ -36,7 +46,9 @@ test("mean network loss ≈ mean linearized loss ≈ full dynamics (N = 16, H = 
   const fl = Array.from(full(np.problem, { schedule, batchSize: b, nSteps: T }), (q) => q.loss);
   assert.ok(Math.abs(nn[0] - lin[0]) <= 1e-12 * lin[0], "same initial loss");
   assert.ok(nn[T] < 0.02 * nn[0], `the loss should fall by ~100× (${nn[0]} → ${nn[T]})`);
-  let worstNn = 0, worstZ = 0, worstFullNn = 0;
+  let worstNn = 0,
+    worstZ = 0,
+    worstFullNn = 0;
   for (let t = 1; t <= T; t++) {
     const se = Math.sqrt((lin2[t] - lin[t] ** 2) / (R - 1));
     worstNn = Math.max(worstNn, Math.abs(nn[t] - lin[t]) / lin[t]);

@@ -26,12 +26,46 @@ test("the bundled worker entry is reused while fresh and rebuilt when a source h
 test("bundled and tsx workers give identical rows (sd + linearized + full sweep through the CLI)", () => {
   const rows = (env: Record<string, string>, name: string): string => {
     const db = join(dir, `${name}.duckdb`);
-    const flags = ["--N", "40", "--nu", "1.5", "--kappa", "1", "--lr", "0.5", "3", "--batch_size", "4", "--n_steps", "60", "--db", db, "--quiet", "--live", "off"];
+    const flags = [
+      "--N",
+      "40",
+      "--nu",
+      "1.5",
+      "--kappa",
+      "1",
+      "--lr",
+      "0.5",
+      "3",
+      "--batch_size",
+      "4",
+      "--n_steps",
+      "60",
+      "--db",
+      db,
+      "--quiet",
+      "--live",
+      "off",
+    ];
     for (const cmd of [["sd", "--tau", "1", "-1"], ["linearized", "--runs", "2"], ["full"]]) {
-      const r = spawnSync(process.execPath, [BIN, ...cmd, ...flags], { encoding: "utf8", env: { ...process.env, ...env } });
+      const r = spawnSync(process.execPath, [BIN, ...cmd, ...flags], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
       assert.equal(r.status, 0, `${name} ${cmd[0]}: ${r.stderr}`);
     }
-    const q = spawnSync(process.execPath, [BIN, "query", "SELECT r.regime, r.tau, r.lr, r.replicate, r.status, c.step, c.loss FROM runs r JOIN curves c USING (run_id) ORDER BY ALL", "--db", db, "--format", "csv"], { encoding: "utf8" });
+    const q = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        "query",
+        "SELECT r.regime, r.tau, r.lr, r.replicate, r.status, c.step, c.loss FROM runs r JOIN curves c USING (run_id) ORDER BY ALL",
+        "--db",
+        db,
+        "--format",
+        "csv",
+      ],
+      { encoding: "utf8" },
+    );
     assert.equal(q.status, 0, q.stderr);
     return q.stdout;
   };

@@ -24,7 +24,12 @@ const projectRoot = resolve(import.meta.dirname, "..", "..");
 
 describe("logSpacedSteps", () => {
   test("keeps 0 and the last step, at most perDecade (+1) points per decade", () => {
-    for (const [last, per] of [[1, 10], [7, 100], [1000, 40], [12345, 100]] as const) {
+    for (const [last, per] of [
+      [1, 10],
+      [7, 100],
+      [1000, 40],
+      [12345, 100],
+    ] as const) {
       const steps = [...logSpacedSteps(last, per)].sort((a, b) => a - b);
       assert.equal(steps[0], 0);
       assert.equal(steps.at(-1), last);
@@ -35,7 +40,10 @@ describe("logSpacedSteps", () => {
       }
     }
     // every step is kept while the decade has fewer steps than marks
-    assert.deepEqual([...logSpacedSteps(20, 100)].sort((a, b) => a - b), Array.from({ length: 21 }, (_, i) => i));
+    assert.deepEqual(
+      [...logSpacedSteps(20, 100)].sort((a, b) => a - b),
+      Array.from({ length: 21 }, (_, i) => i),
+    );
   });
 
   test("rejects bad arguments", () => {
@@ -53,17 +61,37 @@ describe("logSpacedSteps", () => {
 
 describe("arrow output", () => {
   test("writes an IPC stream with typed columns and schema metadata", () => {
-    const table = arrowTable({ name: utf8(["a", "b"]), x: float64([0.5, 1.5]), n: int32([1, 2]) }, { note: "hi", obj: { k: 1 } });
+    const table = arrowTable(
+      { name: utf8(["a", "b"]), x: float64([0.5, 1.5]), n: int32([1, 2]) },
+      { note: "hi", obj: { k: 1 } },
+    );
     const back = tableFromIPC(toIPC(table));
-    assert.deepEqual(back.schema.fields.map((f) => `${f.name}:${f.type}`), ["name:Utf8", "x:Float64", "n:Int32"]);
-    assert.deepEqual(back.toArray().map((r) => r.toJSON()), [{ name: "a", x: 0.5, n: 1 }, { name: "b", x: 1.5, n: 2 }]);
+    assert.deepEqual(
+      back.schema.fields.map((f) => `${f.name}:${f.type}`),
+      ["name:Utf8", "x:Float64", "n:Int32"],
+    );
+    assert.deepEqual(
+      back.toArray().map((r) => r.toJSON()),
+      [
+        { name: "a", x: 0.5, n: 1 },
+        { name: "b", x: 1.5, n: 2 },
+      ],
+    );
     assert.equal(back.schema.metadata.get("note"), "hi");
     assert.deepEqual(JSON.parse(back.schema.metadata.get("obj")!), { k: 1 });
   });
 
   test("nulls stay nulls (not NaN, not 0)", () => {
-    const back = tableFromIPC(toIPC(arrowTable({ s: utf8(["a", null]), x: float64([null, 2]), n: int32([3, null]), b: bool([true, null]) })));
-    assert.deepEqual(back.toArray().map((r) => r.toJSON()), [{ s: "a", x: null, n: 3, b: true }, { s: null, x: 2, n: null, b: null }]);
+    const back = tableFromIPC(
+      toIPC(arrowTable({ s: utf8(["a", null]), x: float64([null, 2]), n: int32([3, null]), b: bool([true, null]) })),
+    );
+    assert.deepEqual(
+      back.toArray().map((r) => r.toJSON()),
+      [
+        { s: "a", x: null, n: 3, b: true },
+        { s: null, x: 2, n: null, b: null },
+      ],
+    );
   });
 
   test("rejects columns of different lengths", () => {
@@ -73,8 +101,15 @@ describe("arrow output", () => {
 
 describe("zip archives", () => {
   test("Framework's reader (JSZip) extracts the members byte for byte", async () => {
-    const fwRequire = createRequire(join(projectRoot, "node_modules", "@observablehq", "framework", "dist", "loader.js"));
-    const JSZip = fwRequire("jszip") as { loadAsync(data: Uint8Array): Promise<{ file(name: string): { async(kind: "uint8array"): Promise<Uint8Array> } | null; files: Record<string, unknown> }> };
+    const fwRequire = createRequire(
+      join(projectRoot, "node_modules", "@observablehq", "framework", "dist", "loader.js"),
+    );
+    const JSZip = fwRequire("jszip") as {
+      loadAsync(data: Uint8Array): Promise<{
+        file(name: string): { async(kind: "uint8array"): Promise<Uint8Array> } | null;
+        files: Record<string, unknown>;
+      }>;
+    };
     const bytes = new Uint8Array(70_000).map((_, i) => (i * 7919) % 251);
     const archive = await JSZip.loadAsync(zip({ "a.arrow": bytes, "meta.json": '{"ü": 1}', "empty.txt": "" }));
     assert.deepEqual(Object.keys(archive.files), ["a.arrow", "meta.json", "empty.txt"]);
@@ -94,13 +129,18 @@ describe("profiles", () => {
   test("each profile has its own store; POWERLAW_SGD_DB overrides it", () => {
     assert.equal(storePath("ci", {}), join(projectRoot, "data", "results-ci.duckdb"));
     assert.equal(storePath("default", {}), join(projectRoot, "data", "results-default.duckdb"));
-    assert.equal(storePath("ci", { POWERLAW_SGD_DB: "data/results.duckdb" }), join(projectRoot, "data", "results.duckdb"));
+    assert.equal(
+      storePath("ci", { POWERLAW_SGD_DB: "data/results.duckdb" }),
+      join(projectRoot, "data", "results.duckdb"),
+    );
   });
 });
 
 describe("experiment definitions", () => {
   test("merge patches: objects merge, arrays and scalars replace, null deletes", () => {
-    assert.deepEqual(mergePatch({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3], e: 2 }, d: null }), { a: { b: 1, c: [3], e: 2 } });
+    assert.deepEqual(mergePatch({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3], e: 2 }, d: null }), {
+      a: { b: 1, c: [3], e: 2 },
+    });
     assert.deepEqual(mergePatch([1], { a: 1 }), { a: 1 });
     assert.equal(mergePatch({ a: 1 }, 5), 5);
   });
@@ -109,14 +149,31 @@ describe("experiment definitions", () => {
     const byProfile = Object.fromEntries(PROFILES.map((p) => [p, loadDefinitions(p)])) as Record<string, Definition[]>;
     const names = byProfile.default.map((d) => d.name);
     assert.ok(names.length >= 5, `definitions: ${names}`);
-    for (const p of PROFILES) assert.deepEqual(byProfile[p].map((d) => d.name), names, `profile ${p} has the same experiments`);
-    assert.ok(byProfile.ci.every((d) => d.patched), `ci patches every definition: ${byProfile.ci.filter((d) => !d.patched).map((d) => d.name)}`);
-    assert.ok(byProfile.default.every((d) => !d.patched), "the committed files are the default profile");
+    for (const p of PROFILES)
+      assert.deepEqual(
+        byProfile[p].map((d) => d.name),
+        names,
+        `profile ${p} has the same experiments`,
+      );
+    assert.ok(
+      byProfile.ci.every((d) => d.patched),
+      `ci patches every definition: ${byProfile.ci.filter((d) => !d.patched).map((d) => d.name)}`,
+    );
+    assert.ok(
+      byProfile.default.every((d) => !d.patched),
+      "the committed files are the default profile",
+    );
     // the ci profile's work: Σ runs × steps × N (SD) or × N² (dense regimes) stays far below the default's
-    const work = (defs: Definition[]) => defs.reduce((sum, d) => sum + expandRuns(d.config).reduce((s, r) => {
-      const N = "N" in d.config.problem ? d.config.problem.N : 1000;
-      return s + r.nSteps * (r.regime === "sd" ? N : r.regime === "full" ? N ** 3 / 50 : N * r.batchSize);
-    }, 0), 0);
+    const work = (defs: Definition[]) =>
+      defs.reduce(
+        (sum, d) =>
+          sum +
+          expandRuns(d.config).reduce((s, r) => {
+            const N = "N" in d.config.problem ? d.config.problem.N : 1000;
+            return s + r.nSteps * (r.regime === "sd" ? N : r.regime === "full" ? N ** 3 / 50 : N * r.batchSize);
+          }, 0),
+        0,
+      );
     const ci = work(byProfile.ci);
     const def = work(byProfile.default);
     assert.ok(ci < def / 20, `ci work ${ci.toExponential(2)} vs default ${def.toExponential(2)}`);
@@ -127,16 +184,31 @@ describe("experiment definitions", () => {
     const defs = loadDefinitions("ci");
     assert.ok(selectDefinitions(defs, ["momentum-*"]).every((d) => d.name.startsWith("momentum-")));
     assert.equal(selectDefinitions(defs, ["*"]).length, defs.length);
-    assert.deepEqual(selectDefinitions(defs, ["regions-synthetic"]).map((d) => d.name), ["regions-synthetic"]);
+    assert.deepEqual(
+      selectDefinitions(defs, ["regions-synthetic"]).map((d) => d.name),
+      ["regions-synthetic"],
+    );
   });
 
   test("a bad patch is reported with the file and the field", () => {
     const dir = mkdtempSync(join(tmpdir(), "defs-"));
     try {
       mkdirSync(join(dir, "profiles"));
-      writeFileSync(join(dir, "x.json"), JSON.stringify({ experiment: "x", problem: { kind: "synthetic", N: 10, nu: 1.5, kappa: 1 }, regimes: [{ regime: "sd" }], sweep: { lr: [1], batch_size: [1] }, n_steps: 10 }));
+      writeFileSync(
+        join(dir, "x.json"),
+        JSON.stringify({
+          experiment: "x",
+          problem: { kind: "synthetic", N: 10, nu: 1.5, kappa: 1 },
+          regimes: [{ regime: "sd" }],
+          sweep: { lr: [1], batch_size: [1] },
+          n_steps: 10,
+        }),
+      );
       writeFileSync(join(dir, "profiles", "ci.json"), JSON.stringify({ x: { n_steps: 0 }, y: {} }));
-      assert.throws(() => loadDefinitions("ci", dir), (e: Error) => /x\.json \(\+ profile ci\): n_steps/.test(e.message) && /no experiment named "y"/.test(e.message));
+      assert.throws(
+        () => loadDefinitions("ci", dir),
+        (e: Error) => /x\.json \(\+ profile ci\): n_steps/.test(e.message) && /no experiment named "y"/.test(e.message),
+      );
       assert.equal(loadDefinitions("default", dir)[0].config.n_steps, 10);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -145,11 +217,19 @@ describe("experiment definitions", () => {
 });
 
 describe("ensureExperiments", () => {
-  test("computes once, then answers from the state file; a changed definition prunes the runs it no longer has", { timeout: 120_000 }, async () => {
+  test("computes once, then answers from the state file; a changed definition prunes the runs it no longer has", {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "ensure-"));
     const db = join(dir, "results.duckdb");
     const def = (lr: number[]): Definition => {
-      const parsed = parseExperiment({ experiment: "tiny", problem: { kind: "synthetic", N: 50, nu: 1.5, kappa: 1 }, regimes: [{ regime: "sd", tau: [-1] }], sweep: { lr, batch_size: [5] }, n_steps: 50 });
+      const parsed = parseExperiment({
+        experiment: "tiny",
+        problem: { kind: "synthetic", N: 50, nu: 1.5, kappa: 1 },
+        regimes: [{ regime: "sd", tau: [-1] }],
+        sweep: { lr, batch_size: [5] },
+        n_steps: 50,
+      });
       if (!parsed.ok) throw new Error("bad test config");
       return { name: "tiny", file: "tiny.json", config: parsed.value, patched: false };
     };
@@ -166,8 +246,13 @@ describe("ensureExperiments", () => {
       const store = await Store.open(db, { readOnly: true });
       try {
         const rows = await store.rows("SELECT lr FROM runs ORDER BY lr");
-        assert.deepEqual(rows.map((r) => r.lr), [1, 2]);
-        const [{ n }] = await store.rows("SELECT count(*)::INTEGER AS n FROM curves WHERE run_id NOT IN (SELECT run_id FROM runs)");
+        assert.deepEqual(
+          rows.map((r) => r.lr),
+          [1, 2],
+        );
+        const [{ n }] = await store.rows(
+          "SELECT count(*)::INTEGER AS n FROM curves WHERE run_id NOT IN (SELECT run_id FROM runs)",
+        );
         assert.equal(n, 0, "no orphan curve rows");
       } finally {
         await store.close();

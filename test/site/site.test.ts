@@ -19,7 +19,9 @@ const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = resolve(import.meta.dirname, "..", "..");
 const outputDir = join(projectRoot, "build", "site-ci");
 const screenshots = join(projectRoot, "screenshots");
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 if (skip) console.log(`# site tests skipped: ${skip}`);
 
 /** The pages of the site and the largest payload any of them may load (issue 5: ~10 MB, DuckDB-Wasm aside). */
@@ -34,7 +36,9 @@ interface Visit {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
+  return readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)],
+  );
 }
 
 describe("site (browser)", { skip, timeout: 300_000 }, () => {
@@ -50,13 +54,21 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
       encoding: "utf8",
       maxBuffer: 64 << 20,
     });
-    if (built.status !== 0) throw new Error(`site build failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
+    if (built.status !== 0)
+      throw new Error(`site build failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
     console.log(`# site build (ci profile) took ${((performance.now() - start) / 1000).toFixed(1)} s`);
     server = await serveStatic(outputDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     mkdirSync(screenshots, { recursive: true });
   });
@@ -86,7 +98,8 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     // the site must be self-contained: anything off 127.0.0.1 is blocked and reported
     await page.route("**/*", (route) => {
       const url = new URL(route.request().url());
-      if (url.protocol === "data:" || url.protocol === "blob:" || url.host === new URL(server.url).host) return route.continue();
+      if (url.protocol === "data:" || url.protocol === "blob:" || url.host === new URL(server.url).host)
+        return route.continue();
       problems.push(`off-host request: ${url.href}`);
       return route.abort();
     });
@@ -102,7 +115,9 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
   /** Waits for a chart and returns the number of data marks (the shapes in its mark groups, in every facet). */
   async function marks(page: Page, name: string, mark?: string): Promise<number> {
     await chart(page, name).waitFor({ timeout: 30_000 });
-    const groups = mark ? `g[aria-label="${mark}"]` : 'g[aria-label]:not([aria-label$="axis"]):not([aria-label$="tick"]):not([aria-label$="tick label"]):not([aria-label$="label"]):not([aria-label$="grid"]):not([aria-label="frame"]):not([aria-label="facet"])';
+    const groups = mark
+      ? `g[aria-label="${mark}"]`
+      : 'g[aria-label]:not([aria-label$="axis"]):not([aria-label$="tick"]):not([aria-label$="tick label"]):not([aria-label$="label"]):not([aria-label$="grid"]):not([aria-label="frame"]):not([aria-label="facet"])';
     return page.locator(`svg.${name} ${groups} *:not(g):not(title)`).count();
   }
 
@@ -112,19 +127,34 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
   }
 
   /** Changes an Input (found by its label) with `act`, then waits until the chart's drawing changes. */
-  async function changes(page: Page, label: string | RegExp, act: (form: Locator) => Promise<void>, charts: string[]): Promise<void> {
-    const form = page.locator("form").filter({ has: page.locator("label", { hasText: label }) }).first();
+  async function changes(
+    page: Page,
+    label: string | RegExp,
+    act: (form: Locator) => Promise<void>,
+    charts: string[],
+  ): Promise<void> {
+    const form = page
+      .locator("form")
+      .filter({ has: page.locator("label", { hasText: label }) })
+      .first();
     await form.waitFor({ timeout: 10_000 });
     const before = await Promise.all(charts.map((c) => drawing(page, c)));
     await act(form);
-    await page.waitForFunction(
-      ([names, prev]) => (names as string[]).some((n, i) => [...document.querySelectorAll(`svg.${n}`)].map((s) => s.innerHTML).join("\n") !== (prev as string[])[i]),
-      [charts, before] as const,
-      { timeout: 15_000 },
-    ).catch(() => assert.fail(`changing "${label}" did not change ${charts.join(", ")}`));
+    await page
+      .waitForFunction(
+        ([names, prev]) =>
+          (names as string[]).some(
+            (n, i) =>
+              [...document.querySelectorAll(`svg.${n}`)].map((s) => s.innerHTML).join("\n") !== (prev as string[])[i],
+          ),
+        [charts, before] as const,
+        { timeout: 15_000 },
+      )
+      .catch(() => assert.fail(`changing "${label}" did not change ${charts.join(", ")}`));
   }
 
-  const pickRadio = (value: string) => async (form: Locator) => form.locator("label", { hasText: value }).locator("input").first().check();
+  const pickRadio = (value: string) => async (form: Locator) =>
+    form.locator("label", { hasText: value }).locator("input").first().check();
   const otherRadio = async (form: Locator) => {
     const inputs = form.locator("input[type=radio]");
     const n = await inputs.count();
@@ -141,7 +171,10 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await select.selectOption(next);
   };
   async function optionCount(page: Page, label: string): Promise<number> {
-    const form = page.locator("form").filter({ has: page.locator("label", { hasText: label }) }).first();
+    const form = page
+      .locator("form")
+      .filter({ has: page.locator("label", { hasText: label }) })
+      .first();
     return form.locator("option, input[type=radio]").count();
   }
 
@@ -162,7 +195,8 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     const text = await page.locator(".overview-datasets").innerText();
     assert.match(text, /synthetic ν=1\.5 κ=1/);
     assert.match(await page.locator("main").innerText(), /prediction falls inside the observed bracket/);
-    for (const p of PAGES.slice(1)) assert.ok((await page.locator(`a.overview-link[href="./${p.slice(1)}"]`).count()) === 1, `link to ${p}`);
+    for (const p of PAGES.slice(1))
+      assert.ok((await page.locator(`a.overview-link[href="./${p.slice(1)}"]`).count()) === 1, `link to ${p}`);
     await finish(v, "index");
   });
 
@@ -170,12 +204,27 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     const v = await visit("/regimes");
     const { page } = v;
     // the synthetic problem has exact exponents, hence an asymptote in every profile
-    const dataSet = page.locator("form").filter({ has: page.locator("label", { hasText: "data set" }) }).locator("select");
+    const dataSet = page
+      .locator("form")
+      .filter({ has: page.locator("label", { hasText: "data set" }) })
+      .locator("select");
     await dataSet.waitFor({ timeout: 20_000 });
     const labels0 = await dataSet.locator("option").allTextContents();
-    assert.ok(labels0.some((l) => l.startsWith("mnist")) && labels0.some((l) => l.startsWith("diamonds")), `data sets: ${labels0}`);
+    assert.ok(
+      labels0.some((l) => l.startsWith("mnist")) && labels0.some((l) => l.startsWith("diamonds")),
+      `data sets: ${labels0}`,
+    );
     await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("synthetic"))! });
-    await page.waitForFunction(() => document.querySelector("svg.regimes-curves")?.closest(".card")?.querySelector("h2")?.textContent?.includes("synthetic"), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector("svg.regimes-curves")
+          ?.closest(".card")
+          ?.querySelector("h2")
+          ?.textContent?.includes("synthetic"),
+      null,
+      { timeout: 10_000 },
+    );
     assert.ok((await marks(page, "regimes-curves", "line")) >= 5, "linearized, full, SD τ=±1 and an asymptote");
     assert.ok((await marks(page, "regimes-curves", "area")) >= 1, "the replicate band");
     assert.ok((await marks(page, "regimes-lambda", "line")) >= 2, "spectrum and its fit");
@@ -184,7 +233,10 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     assert.match(legend, /linearized/);
     assert.match(legend, /theory τ = -1/);
     const labels = await page.locator('svg.regimes-curves g[aria-label$="-axis label"] text').allTextContents();
-    assert.ok(labels.some((t) => t.includes("step")) && labels.some((t) => t.includes("loss")), `axis labels: ${labels}`);
+    assert.ok(
+      labels.some((t) => t.includes("step")) && labels.some((t) => t.includes("loss")),
+      `axis labels: ${labels}`,
+    );
     await page.screenshot({ path: join(screenshots, "regimes-initial.png"), fullPage: true });
     await changes(page, "batch size b", otherRadio, ["regimes-curves"]);
     await changes(page, "learning rate α", pickRadio("0.5"), ["regimes-curves"]);
@@ -192,7 +244,12 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await changes(page, "regimes", toggleFirstCheckbox, ["regimes-curves"]);
     await changes(page, "axes", toggleFirstCheckbox, ["regimes-curves"]);
     await page.screenshot({ path: join(screenshots, "regimes-changed.png"), fullPage: true });
-    await changes(page, "data set", async () => void (await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! })), ["regimes-curves", "regimes-lambda"]);
+    await changes(
+      page,
+      "data set",
+      async () => void (await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! })),
+      ["regimes-curves", "regimes-lambda"],
+    );
     assert.ok((await marks(page, "regimes-curves", "line")) >= 4, "network, linearized, full, SD τ=±1");
     assert.match(await page.locator("figure:has(svg.regimes-curves)").first().innerText(), /network/);
     await finish(v, "regimes");
@@ -219,13 +276,18 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     const v = await visit("/momentum");
     const { page } = v;
     assert.ok((await marks(page, "momentum-grid", "rect")) >= 30);
-    assert.ok((await page.locator('svg.momentum-grid g[aria-label="dot"] path').count()) >= 2, "the best cell of each batch size");
+    assert.ok(
+      (await page.locator('svg.momentum-grid g[aria-label="dot"] path').count()) >= 2,
+      "the best cell of each batch size",
+    );
     assert.ok((await marks(page, "momentum-profiles", "line")) >= 3, "one L(β) line per problem");
     assert.ok((await marks(page, "momentum-conditions", "rect")) >= 1000, "the (ν, κ) map");
     assert.ok((await marks(page, "momentum-conditions", "dot")) >= 4, "the experiments placed");
     if ((await optionCount(page, "problem")) > 1) await changes(page, "problem", otherSelect, ["momentum-grid"]);
     await changes(page, "batch size b", otherRadio, ["momentum-profiles"]);
-    await changes(page, "divide by L at β = 0", async (f) => f.locator("input[type=checkbox]").click(), ["momentum-profiles"]);
+    await changes(page, "divide by L at β = 0", async (f) => f.locator("input[type=checkbox]").click(), [
+      "momentum-profiles",
+    ]);
     await changes(page, "show", otherRadio, ["momentum-conditions"]);
     await finish(v, "momentum");
   });
@@ -247,11 +309,16 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     assert.ok((await marks(page, "phases-diagram", "dot")) >= 4, "problems placed");
     assert.ok((await marks(page, "phases-exponents", "dot")) >= 5, "measured exponents");
     assert.ok((await marks(page, "phases-transition", "line")) >= 2, "curve and both laws");
-    await changes(page, "ζ axis up to", async (f) => {
-      const number = f.locator("input[type=number]");
-      await number.fill("5");
-      await number.press("Enter");
-    }, ["phases-diagram"]);
+    await changes(
+      page,
+      "ζ axis up to",
+      async (f) => {
+        const number = f.locator("input[type=number]");
+        await number.fill("5");
+        await number.press("Enter");
+      },
+      ["phases-diagram"],
+    );
     await changes(page, "regimes", toggleFirstCheckbox, ["phases-exponents"]);
     if ((await optionCount(page, "problem")) > 1) await changes(page, "problem", otherSelect, ["phases-transition"]);
     await finish(v, "phases");
@@ -275,7 +342,10 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     for (let i = 0; i < 6; i++) await page.keyboard.press("ArrowLeft");
     assert.notEqual(await alpha.inputValue(), alphaBefore, "the slider moved");
     await page.waitForFunction(
-      (d) => document.querySelector('svg.explorer-curve g[aria-label="line"] > path[stroke="steelblue"]')?.getAttribute("d") !== d,
+      (d) =>
+        document
+          .querySelector('svg.explorer-curve g[aria-label="line"] > path[stroke="steelblue"]')
+          ?.getAttribute("d") !== d,
       before,
       { timeout: 10_000 },
     );
@@ -303,8 +373,15 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     const textarea = page.locator("form textarea");
     await textarea.fill("SELECT run_id, lr, momentum, final_loss FROM runs WHERE regime = 'sd' AND batch_size = 10");
     await page.locator("form button", { hasText: "Run query" }).click();
-    await page.waitForFunction((n) => document.querySelector(".sql-count")?.textContent?.startsWith(`${n.toLocaleString("en-US")} rows`), expected, { timeout: 30_000 })
-      .catch(async () => assert.fail(`expected ${expected} rows, the page says: ${await page.locator(".sql-result").innerText()}`));
+    await page
+      .waitForFunction(
+        (n) => document.querySelector(".sql-count")?.textContent?.startsWith(`${n.toLocaleString("en-US")} rows`),
+        expected,
+        { timeout: 30_000 },
+      )
+      .catch(async () =>
+        assert.fail(`expected ${expected} rows, the page says: ${await page.locator(".sql-result").innerText()}`),
+      );
     assert.ok((await page.locator(".sql-result table tbody tr").count()) >= 10);
     assert.match((await page.locator("a.sql-download").getAttribute("href")) ?? "", /^blob:/);
     assert.ok((await marks(page, "sql-chart", "dot")) >= 10, "quick chart of the result");

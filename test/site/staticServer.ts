@@ -25,7 +25,9 @@ export interface StaticServer {
 function resolveFile(root: string, pathname: string): string | null {
   const path = normalize(join(root, decodeURIComponent(pathname)));
   if (path !== root && !path.startsWith(root + sep)) return null;
-  const candidates = pathname.endsWith("/") ? [join(path, "index.html")] : [path, `${path}.html`, join(path, "index.html")];
+  const candidates = pathname.endsWith("/")
+    ? [join(path, "index.html")]
+    : [path, `${path}.html`, join(path, "index.html")];
   return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? null;
 }
 
@@ -38,7 +40,10 @@ export function serveStatic(rootDir: string): Promise<StaticServer> {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}`);
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "content-length": statSync(file).size });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "content-length": statSync(file).size,
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolvePromise, reject) => {

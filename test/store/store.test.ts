@@ -12,13 +12,27 @@ import { TABLES } from "../../lib/store/schema.ts";
 const dir = mkdtempSync(join(tmpdir(), "store-"));
 
 function finished(runId: number, status: "done" | "diverged" = "done") {
-  return { runId, status, divergedAt: status === "diverged" ? 3 : null, steps: 3, finalLoss: 0.5, error: null, backend: "js", finishedAt: Date.now(), durationMs: 1 };
+  return {
+    runId,
+    status,
+    divergedAt: status === "diverged" ? 3 : null,
+    steps: 3,
+    finalLoss: 0.5,
+    error: null,
+    backend: "js",
+    finishedAt: Date.now(),
+    durationMs: 1,
+  };
 }
 
 test("schema: every table is created; reopening keeps rows; running runs are recovered", async () => {
   const path = join(dir, "a.duckdb");
   const s = await Store.open(path);
-  const names = (await s.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1")).map((r) => r.table_name);
+  const names = (
+    await s.rows(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+  ).map((r) => r.table_name);
   assert.deepEqual(names, TABLES.map((t) => t.name).sort());
   await s.startStreaming();
   s.addRun({ run_id: 1, experiment: "e", status: "running", regime: "sd", started_at: Date.now() });
@@ -36,7 +50,11 @@ test("schema: every table is created; reopening keeps rows; running runs are rec
   ]);
   assert.equal(await t.recover(), 1);
   assert.deepEqual(await t.rows("SELECT run_id, count(*)::INTEGER AS n FROM curves GROUP BY 1"), [{ run_id: 1, n: 4 }]);
-  assert.deepEqual(await t.rows("SELECT k, c FROM modes ORDER BY k"), [{ k: 1, c: 0.5 }, { k: 2, c: 0.3 }, { k: 3, c: 0.2 }]);
+  assert.deepEqual(await t.rows("SELECT k, c FROM modes ORDER BY k"), [
+    { k: 1, c: 0.5 },
+    { k: 2, c: 0.3 },
+    { k: 3, c: 0.2 },
+  ]);
   assert.equal(await t.maxRunId(), 1);
   await t.close();
 });
@@ -66,7 +84,9 @@ test("chunk appender: many rows across chunk boundaries, NaN and Infinity kept",
   s.addCurve(1, steps.subarray(0, 1000), losses.subarray(0, 1000));
   s.addCurve(1, steps.subarray(1000), losses.subarray(1000));
   await s.commit([finished(1, "diverged")]);
-  const [r] = await s.rows("SELECT count(*)::INTEGER AS n, sum(step)::DOUBLE AS s, sum(loss) FILTER (WHERE isfinite(loss)) AS l FROM curves");
+  const [r] = await s.rows(
+    "SELECT count(*)::INTEGER AS n, sum(step)::DOUBLE AS s, sum(loss) FILTER (WHERE isfinite(loss)) AS l FROM curves",
+  );
   assert.equal(r.n, n);
   assert.equal(r.s, (n * (n - 1)) / 2);
   assert.equal(r.l, (4997 * 4998) / 4);
@@ -84,13 +104,27 @@ test("chunk appender: many rows across chunk boundaries, NaN and Infinity kept",
 
 test("export: Parquet and Arrow IPC per table, read back", async () => {
   const s = await Store.open(join(dir, "d.duckdb"));
-  await s.putProblem({ problem: "p1", kind: "synthetic", N: 3 }, Float64Array.of(1, 0.5, 0.25), Float64Array.of(0.6, 0.3, 0.1));
+  await s.putProblem(
+    { problem: "p1", kind: "synthetic", N: 3 },
+    Float64Array.of(1, 0.5, 0.25),
+    Float64Array.of(0.6, 0.3, 0.1),
+  );
   await s.startStreaming();
   s.addRun({ run_id: 1, experiment: "e", status: "running", lr: 0.5, started_at: Date.UTC(2024, 0, 2) });
   s.addCurve(1, Int32Array.of(0, 1), Float64Array.of(1, 0.5));
   await s.commit([finished(1)]);
   const pq = await exportParquet(s, join(dir, "pq"));
-  assert.deepEqual(pq.map((r) => [r.table, r.rows]), [["experiments", 0], ["problems", 1], ["spectra", 3], ["runs", 1], ["curves", 2], ["modes", 0]]);
+  assert.deepEqual(
+    pq.map((r) => [r.table, r.rows]),
+    [
+      ["experiments", 0],
+      ["problems", 1],
+      ["spectra", 3],
+      ["runs", 1],
+      ["curves", 2],
+      ["modes", 0],
+    ],
+  );
   const back = await s.rows(`SELECT sum("lambda") AS s FROM read_parquet('${join(dir, "pq", "spectra.parquet")}')`);
   assert.deepEqual(back, [{ s: 1.75 }]);
   const ar = await exportArrow(s, join(dir, "ar"), ["runs", "curves", "spectra"]);

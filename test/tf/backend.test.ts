@@ -2,7 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { defaultLoaders, parseBackendChoice, selectBackend, currentBackend, type BackendLoaders } from "../../lib/tf/backend.ts";
+import {
+  defaultLoaders,
+  parseBackendChoice,
+  selectBackend,
+  currentBackend,
+  type BackendLoaders,
+} from "../../lib/tf/backend.ts";
 
 const fail = (why: string) => async () => {
   throw new Error(why);
@@ -53,9 +59,15 @@ test("auto prefers tensorflow, then wasm, then cpu", async () => {
 
 test("an explicit choice never falls back, and its error says why", async () => {
   const broken: BackendLoaders = { ...defaultLoaders, wasm: fail("wasm binary missing") };
-  await assert.rejects(selectBackend("wasm", { loaders: broken }), /backend "wasm" is unavailable.*wasm binary missing/);
+  await assert.rejects(
+    selectBackend("wasm", { loaders: broken }),
+    /backend "wasm" is unavailable.*wasm binary missing/,
+  );
   if (!(await tfjsNodeInstalled())) {
-    await assert.rejects(selectBackend("tensorflow"), /"tensorflow" is unavailable \(@tensorflow\/tfjs-node is an optional dependency/);
+    await assert.rejects(
+      selectBackend("tensorflow"),
+      /"tensorflow" is unavailable \(@tensorflow\/tfjs-node is an optional dependency/,
+    );
   }
   const none: BackendLoaders = { tensorflow: fail("a"), wasm: fail("b"), cpu: fail("c") };
   await assert.rejects(selectBackend("auto", { loaders: none }), /tensorflow: a; wasm: b; cpu: c/);
