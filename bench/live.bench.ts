@@ -7,7 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LiveSink } from "../lib/live/sink.ts";
+import { LiveSink } from "../lib/live/writer.ts";
 import { runExperiment, type PlannedRun } from "../lib/run/runner.ts";
 import { parseExperiment } from "../lib/config/schema.ts";
 import type { RunSpec } from "../lib/config/expand.ts";

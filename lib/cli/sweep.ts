@@ -80,7 +80,7 @@ async function sweep(
     return EXIT.ok;
   }
   const { runExperiment, defaultConcurrency } = await import("../run/runner.ts");
-  const { liveSinkFor } = await import("../live/sink.ts");
+  const { liveSinkFor } = await import("../live/writer.ts");
   const live = liveSinkFor(v.live as string | undefined);
   let summary: RunSummary;
   try {

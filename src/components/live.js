@@ -1,4 +1,4 @@
-// Live sweep snapshots in the pages (issue 6). A sweep started with the live sink (lib/live/sink.ts; on by default
+// Live sweep snapshots in the pages (issue 6). A sweep started with the live sink (lib/live/writer.ts; on by default
 // when `npx powerlaw-sgd …` runs from the project root) rewrites src/live/runs.json about once a second. A page
 // follows it with
 //   const live = liveSnapshots(FileAttachment("live/empty.json"));

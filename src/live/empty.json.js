@@ -1,7 +1,7 @@
 // The snapshot pages reference statically: FileAttachment("live/empty.json"). Always empty, so that a page's
 // hash never changes during a sweep (Framework would otherwise reload a page opened mid-sweep) and so that
 // the static build ships no developer data: built pages say "no sweep running". In preview, the live
-// component polls live/runs.json next to it (see src/components/live.js and lib/live/sink.ts).
+// component polls live/runs.json next to it (see src/components/live.js and lib/live/writer.ts).
 process.stdout.write(
   JSON.stringify({
     format: "powerlaw-sgd-live/1",

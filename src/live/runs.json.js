@@ -1,5 +1,5 @@
 // Fallback for live/runs.json in preview until a sweep writes one: an empty snapshot in the format of
-// lib/live/sink.ts. The live pages poll /_file/live/runs.json (src/components/live.js); a sweep's snapshot
+// lib/live/writer.ts. The live pages poll /_file/live/runs.json (src/components/live.js); a sweep's snapshot
 // (src/live/runs.json, git-ignored) takes precedence over this loader.
 process.stdout.write(
   JSON.stringify({

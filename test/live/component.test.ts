@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LiveSink, readSnapshot, type LiveSnapshot } from "../../lib/live/sink.ts";
+import { LiveSink, readSnapshot, type LiveSnapshot } from "../../lib/live/writer.ts";
 import { runExperiment } from "../../lib/run/runner.ts";
 import { parseExperiment } from "../../lib/config/schema.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The live sink (lib/live/sink.ts) without a browser: decimated curves, snapshots of a real sweep, stop and
+ * The live sink (lib/live/writer.ts) without a browser: decimated curves, snapshots of a real sweep, stop and
  * resume, the size cap, the `--live` default, and a reader racing the writer never seeing a torn snapshot.
  */
 import { test } from "node:test";
@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { LiveCurve, decimate } from "../../lib/live/curve.ts";
-import { LiveSink, checkSnapshot, liveDir, readSnapshot, type LiveSnapshot } from "../../lib/live/sink.ts";
+import { LiveSink, checkSnapshot, liveDir, readSnapshot, type LiveSnapshot } from "../../lib/live/writer.ts";
 import { runExperiment, type RunnerEvent, type PlannedRun } from "../../lib/run/runner.ts";
 import { parseExperiment, type ExperimentInput } from "../../lib/config/schema.ts";
 import type { RunSpec } from "../../lib/config/expand.ts";
