@@ -26,7 +26,7 @@ interface LiveModule {
 async function loadComponent(): Promise<LiveModule> {
   const source = readFileSync(join(import.meta.dirname, "..", "..", "src", "components", "live.js"), "utf8")
     .replace('import * as Plot from "npm:@observablehq/plot";', "const Plot = {};")
-    .replace('import {html} from "npm:htl";', "const html = () => null;");
+    .replace(/import \{\s*html\s*\} from "npm:htl";/, "const html = () => null;");
   return (await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`)) as LiveModule;
 }
 
