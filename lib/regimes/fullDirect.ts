@@ -9,7 +9,7 @@
  * independent check of the eigenbasis form in full.ts, and the "naive" cost in the benchmark.
  */
 import type { DenseKernels } from "../linalg/types.ts";
-import { gemmTs } from "../linalg/gemmTs.ts";
+import { gemmTs } from "../linalg/ts/dense.ts";
 import type { DenseProblem, RegimeRun, RunOptions } from "../types.ts";
 import { batchNoise } from "../theory/batchNoise.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";

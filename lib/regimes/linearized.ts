@@ -12,8 +12,9 @@
  * Loss L = ‖d‖²/(2N); step 0 is the initial loss. O(N·b) a step: K̂ is symmetric (DenseProblem
  * contract), so column i of K̂ is its contiguous row i and only the b batch rows are read.
  * Engines: 'wasm' gathers the rows with WebAssembly SIMD from a copy of K̂ kept per K̂ array
- * (wasm/gather.ts; K̂ must not be mutated afterwards), 'js' in plain TypeScript; both sum in the same
- * order and give bit-identical curves. 'auto' (default) is wasm when it can be instantiated.
+ * (lib/linalg/wasm/gather.ts; K̂ must not be mutated afterwards), 'js' in plain TypeScript
+ * (lib/linalg/ts/gather.ts); both sum in the same order and give bit-identical curves. 'auto' (default)
+ * is wasm when it can be instantiated, unless POWERLAW_SGD_KERNELS=ts (lib/linalg/gather.ts).
  * kernelPrecision 'float32' reads K̂ rounded to float32 (half the memory traffic; the dynamics is then
  * exactly that of the rounded, still symmetric, kernel; arithmetic stays float64).
  * Per-mode tracking records (u_kᵀ d_t)² (O(N²), only at tracked steps; needs problem.vectors).
@@ -27,7 +28,7 @@
  * pairs give distinct generator seeds, and splitmix64 makes neighbouring seeds independent streams.
  */
 import { Rng } from "../random/rng.ts";
-import { gatherKernel, type GatherKernel, type KernelPrecision } from "./wasm/gather.ts";
+import { chooseGather, gatherTs, type KernelPrecision } from "../linalg/gather.ts";
 import { fromPytorchMomentum } from "../schedule/convention.ts";
 import type { DenseProblem, RegimeRun, RunOptions } from "../types.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
@@ -65,16 +66,6 @@ export interface LinearizedOptions extends RunOptions {
 }
 
 const float32Copies = new WeakMap<Float64Array, Float32Array>();
-
-function pickEngine(K: Float64Array, N: number, engine: "auto" | "wasm" | "js", precision: KernelPrecision): GatherKernel | null {
-  if (engine === "js") return null;
-  if (engine === "wasm") return gatherKernel(K, N, precision);
-  try {
-    return gatherKernel(K, N, precision);
-  } catch {
-    return null;
-  }
-}
 
 export const MAX_BASE_SEED = 2 ** 32;
 export const MAX_REPLICATES = 2 ** 21;
@@ -120,7 +111,7 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
   const rng = new Rng(replicateSeed(options.seed ?? 0, options.replicate ?? 0));
   const perm = new Int32Array(N);
   for (let i = 0; i < N; i++) perm[i] = i;
-  const kernel = pickEngine(K, N, engine, precision);
+  const kernel = chooseGather(K, N, engine, precision);
   let Kjs: Float64Array | Float32Array = K;
   if (!kernel && precision === "float32") {
     let copy = float32Copies.get(K);
@@ -178,11 +169,11 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
         const beta = schedule.momentum(t - 1);
         if (slot) ss = kernel!.sgd(slot, b, alpha, beta);
         else {
-          const g = kernel ? kernel.gather(b) : (gatherJs(Kjs, N, batch, weight, b, gJs), gJs);
+          const g = kernel ? kernel.gather(b) : (gatherTs(Kjs, N, batch, weight, b, gJs), gJs);
           ss = sgdUpdate(g, d, p, N, alpha, beta);
         }
       } else {
-        const g = kernel ? kernel.gather(b) : (gatherJs(Kjs, N, batch, weight, b, gJs), gJs);
+        const g = kernel ? kernel.gather(b) : (gatherTs(Kjs, N, batch, weight, b, gJs), gJs);
         pow1 *= beta1;
         pow2 *= beta2;
         const step = alpha / (1 - pow1);
@@ -243,39 +234,4 @@ function sgdUpdate(g: Float64Array, d: Float64Array, p: Float64Array, N: number,
     s0 += d0 * d0;
   }
   return s0 + s1;
-}
-
-/**
- * g = Σ_r weight_r·K[batch_r, :] in plain TypeScript, summing the rows in batch order
- * (g_j = ((w_0K_0j + w_1K_1j) + w_2K_2j) + …, the order of the wasm kernel), four rows a pass.
- */
-function gatherJs(K: Float64Array | Float32Array, N: number, batch: Int32Array, weight: Float64Array, b: number, g: Float64Array): void {
-  let r: number;
-  const rem = b & 3;
-  if (rem === 0) {
-    const o0 = batch[0] * N, o1 = batch[1] * N, o2 = batch[2] * N, o3 = batch[3] * N;
-    const w0 = weight[0], w1 = weight[1], w2 = weight[2], w3 = weight[3];
-    for (let j = 0; j < N; j++) g[j] = w0 * K[o0 + j] + w1 * K[o1 + j] + w2 * K[o2 + j] + w3 * K[o3 + j];
-    r = 4;
-  } else if (rem === 1) {
-    const o0 = batch[0] * N;
-    const w0 = weight[0];
-    for (let j = 0; j < N; j++) g[j] = w0 * K[o0 + j];
-    r = 1;
-  } else if (rem === 2) {
-    const o0 = batch[0] * N, o1 = batch[1] * N;
-    const w0 = weight[0], w1 = weight[1];
-    for (let j = 0; j < N; j++) g[j] = w0 * K[o0 + j] + w1 * K[o1 + j];
-    r = 2;
-  } else {
-    const o0 = batch[0] * N, o1 = batch[1] * N, o2 = batch[2] * N;
-    const w0 = weight[0], w1 = weight[1], w2 = weight[2];
-    for (let j = 0; j < N; j++) g[j] = w0 * K[o0 + j] + w1 * K[o1 + j] + w2 * K[o2 + j];
-    r = 3;
-  }
-  for (; r < b; r += 4) {
-    const o0 = batch[r] * N, o1 = batch[r + 1] * N, o2 = batch[r + 2] * N, o3 = batch[r + 3] * N;
-    const w0 = weight[r], w1 = weight[r + 1], w2 = weight[r + 2], w3 = weight[r + 3];
-    for (let j = 0; j < N; j++) g[j] = g[j] + w0 * K[o0 + j] + w1 * K[o1 + j] + w2 * K[o2 + j] + w3 * K[o3 + j];
-  }
 }

@@ -4,7 +4,7 @@ import { full, FullDynamics } from "../../lib/regimes/full.ts";
 import { fullDirect, FullDirectDynamics } from "../../lib/regimes/fullDirect.ts";
 import { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
 import { constantSchedule } from "../../lib/schedule/index.ts";
-import { gemmTs } from "../../lib/linalg/gemmTs.ts";
+import { gemmTs } from "../../lib/linalg/ts/dense.ts";
 import type { DenseKernels } from "../../lib/linalg/types.ts";
 import { collect, khatFrom, maxRelDiff, maxScaledDiff, powerLawProblem, realFourierBasis } from "./helpers.ts";
 

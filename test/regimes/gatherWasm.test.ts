@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GatherKernel, gatherKernel } from "../../lib/regimes/wasm/gather.ts";
+import { GatherKernel, gatherKernel } from "../../lib/linalg/gather.ts";
 import { linearized } from "../../lib/regimes/linearized.ts";
 import { constantSchedule } from "../../lib/schedule/index.ts";
 import { Rng } from "../../lib/random/rng.ts";
@@ -15,7 +15,10 @@ test("wasm gather (f64, f32) = plain loops: g = Σ_r w_r K[rows_r, :], odd N ove
       for (const b of [1, 2, 5, 9].filter((x) => x <= N)) {
         const rows = Array.from({ length: b }, () => rng.int(N));
         const w = Array.from({ length: b }, () => rng.normal());
-        rows.forEach((x, r) => { kern.rows[r] = x; kern.weights[r] = w[r]; });
+        rows.forEach((x, r) => {
+          kern.rows[r] = x;
+          kern.weights[r] = w[r];
+        });
         const g = kern.gather(b);
         const Kr = precision === "float32" ? Float32Array.from(K) : K;
         for (let j = 0; j < N; j++) {
@@ -33,7 +36,8 @@ test("linearized: wasm and js engines give bit-identical curves (sgd, adam; floa
   const rng = new Rng(99);
   // a Gaussian (RBF) kernel on a line, PSD, scaled so that λ_max ≤ row sum ≤ 1
   const K = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) K[i * N + j] = Math.exp(-(((i - j) / 20) ** 2)) / (20 * Math.sqrt(Math.PI) + 1);
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) K[i * N + j] = Math.exp(-(((i - j) / 20) ** 2)) / (20 * Math.sqrt(Math.PI) + 1);
   // d₀ = K̂z: its weight sits on the top modes, so the loss visibly decreases
   const z = rng.normals(N);
   const d0 = new Float64Array(N);
@@ -48,7 +52,9 @@ test("linearized: wasm and js engines give bit-identical curves (sgd, adam; floa
     const curves: Record<string, number[]> = {};
     for (const engine of ["wasm", "js"] as const) {
       for (const kernelPrecision of ["float64", "float32"] as const) {
-        curves[`${engine}/${kernelPrecision}`] = collect(linearized(problem, { ...base, engine, kernelPrecision })).losses;
+        curves[`${engine}/${kernelPrecision}`] = collect(
+          linearized(problem, { ...base, engine, kernelPrecision }),
+        ).losses;
       }
     }
     assert.deepEqual(curves["wasm/float64"], curves["js/float64"]);
@@ -74,7 +80,14 @@ test("linearized (wasm sgd): interleaved runs sharing one kernel, with memory gr
   const K = new Float64Array(N * N);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) K[i * N + j] = Math.exp(-(((i - j) / 5) ** 2)) / 10;
   const problem = { N, khat: K, d0: rng.normals(N) };
-  const opts = (replicate: number) => ({ schedule: constantSchedule(0.2, 0.5), batchSize: 4, nSteps: 40, seed: 1, replicate, engine: "wasm" as const });
+  const opts = (replicate: number) => ({
+    schedule: constantSchedule(0.2, 0.5),
+    batchSize: 4,
+    nSteps: 40,
+    seed: 1,
+    replicate,
+    engine: "wasm" as const,
+  });
   const alone = [0, 1, 2].map((r) => collect(linearized(problem, opts(r))).losses);
   const runs = [0, 1].map((r) => linearized(problem, opts(r)));
   const got: number[][] = [[], []];

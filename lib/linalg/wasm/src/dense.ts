@@ -15,7 +15,7 @@
 // without relaxed SIMD). V8 keeps this in registers; wider tiles or unrolling made it spill
 // (measured: 4×8, 6×4, 4×6, unroll 2 all slower). ~20 GFLOP/s at n = 1000 on a 3.6 GHz Zen 4.
 //
-// Memory: the caller (lib/linalg/wasmKernels.ts) owns linear memory. The packing buffers live at
+// Memory: the caller (lib/linalg/wasm/dense.ts) owns linear memory. The packing buffers live at
 // workBase() .. workBase() + workBytes(); matrices go after that, at byte offsets the caller passes.
 
 // Micro-tile: MR rows × NR columns of C (the kernel below is written for 4 × 4).

@@ -1,11 +1,12 @@
 /**
- * WebAssembly SIMD kernels for the linearized regime (see gather.wat): the batch gradient
+ * WebAssembly SIMD kernels for the linearized regime (src/gather.wat): the batch gradient
  * g = Σ_r w_r·K̂[rows_r, :], and the fused heavy-ball step (gradient, v ← βv − αg, d ← d + v, ‖d‖²).
- * gather.wat is assembled to build/wasm/gather.wasm on install (scripts/build-wasm.mjs). Each kernel owns one instance whose linear memory holds a copy of K̂ (as f64,
- * or rounded to f32 with precision 'float32', halving memory traffic), the rows, weights and g, and
- * the (d, v) state slots of the runs using it. Kernels are cached per K̂ array (WeakMap), so every
- * replicate of a sweep shares one copy; K̂ is therefore treated as immutable once a run has used it.
- * Summation orders are those of the plain-JS path in linearized.ts, so both give bit-identical results.
+ * gather.wat is assembled to build/wasm/gather.wasm on install (scripts/build-wasm.mjs). Each kernel
+ * owns one instance whose linear memory holds a copy of K̂ (as f64, or rounded to f32 with precision
+ * 'float32', halving memory traffic), the rows, weights and g, and the (d, v) state slots of the runs
+ * using it. Kernels are cached per K̂ array (WeakMap), so every replicate of a sweep shares one copy;
+ * K̂ is therefore treated as immutable once a run has used it. Summation orders are those of the TS
+ * kernel (../ts/gather.ts) and linearized.ts's update, so both paths give bit-identical results.
  */
 import { readFileSync } from "node:fs";
 
@@ -14,7 +15,18 @@ export const GATHER_WASM_URL = new URL("../../../build/wasm/gather.wasm", import
 export type KernelPrecision = "float64" | "float32";
 
 type Kern = (k: number, n: number, rows: number, w: number, b: number, g: number) => void;
-type Step = (k: number, n: number, rows: number, w: number, b: number, g: number, d: number, v: number, alpha: number, beta: number) => number;
+type Step = (
+  k: number,
+  n: number,
+  rows: number,
+  w: number,
+  b: number,
+  g: number,
+  d: number,
+  v: number,
+  alpha: number,
+  beta: number,
+) => number;
 interface GatherExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   gather64: Kern;
@@ -62,7 +74,8 @@ export class GatherKernel {
   private gView!: Float64Array;
 
   constructor(khat: Float64Array, N: number, precision: KernelPrecision) {
-    if (!Number.isInteger(N) || N < 1 || khat.length !== N * N) throw new RangeError(`khat must be N×N = ${N * N} entries, got ${khat.length}`);
+    if (!Number.isInteger(N) || N < 1 || khat.length !== N * N)
+      throw new RangeError(`khat must be N×N = ${N * N} entries, got ${khat.length}`);
     const ex = new WASM!.Instance(wasmModule(), {}).exports as GatherExports;
     const width = precision === "float32" ? 4 : 8;
     this.ex = ex;
@@ -79,7 +92,8 @@ export class GatherKernel {
   }
 
   private reserve(bytes: number): void {
-    if (bytes > MAX_BYTES) throw new RangeError(`linearized wasm kernel: ${bytes} bytes exceed the 4 GiB wasm32 memory`);
+    if (bytes > MAX_BYTES)
+      throw new RangeError(`linearized wasm kernel: ${bytes} bytes exceed the 4 GiB wasm32 memory`);
     const have = this.ex.memory.buffer.byteLength;
     if (bytes > have) this.ex.memory.grow(Math.ceil((bytes - have) / PAGE)); // RangeError if the engine refuses
     this.refresh();

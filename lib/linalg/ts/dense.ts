@@ -1,7 +1,7 @@
 /**
- * Plain-TypeScript dense kernels, row-major Float64Array: the reference and fallback for the WASM ones
- * (lib/linalg/assembly/dense.ts). Written to be obviously correct first; every inner loop runs over
- * contiguous memory, so they are not needlessly slow either (~1 GFLOP/s).
+ * Plain-TypeScript dense kernels, row-major Float64Array: the reference and fallback for the WASM
+ * (lib/linalg/wasm/src/dense.ts) and native (lib/linalg/native/dense.c) ones. Written to be obviously
+ * correct first; every inner loop runs over contiguous memory, so not needlessly slow either (~1 GFLOP/s).
  */
 
 /** Throws a RangeError when an array is shorter than its matrix. */
@@ -21,8 +21,16 @@ function scale(C: Float64Array, len: number, beta: number): void {
  * A is stored m×k (k×m if transA), B is k×n (n×k if transB). α = 0 or k = 0 leaves A and B unread.
  */
 export function gemmTs(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float64Array,
+  B: Float64Array,
+  beta: number,
+  C: Float64Array,
 ): void {
   checkLength("gemm C", C, m * n);
   scale(C, m * n, beta);
@@ -61,7 +69,13 @@ export function gemmTs(
  * contribution is exactly symmetric; both triangles of C are written (C itself need not be symmetric).
  */
 export function syrkTs(
-  trans: boolean, n: number, k: number, alpha: number, A: Float64Array, beta: number, C: Float64Array,
+  trans: boolean,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float64Array,
+  beta: number,
+  C: Float64Array,
 ): void {
   checkLength("syrk C", C, n * n);
   if (alpha === 0 || k === 0 || n === 0) {
@@ -82,7 +96,8 @@ export function syrkTs(
       let s = 0;
       for (let p = 0; p < k; p++) s += R[oi + p] * R[oj + p];
       s *= alpha;
-      const lo = i * n + j, up = j * n + i;
+      const lo = i * n + j,
+        up = j * n + i;
       if (beta === 0) {
         C[lo] = s;
         C[up] = s;

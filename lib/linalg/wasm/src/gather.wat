@@ -7,8 +7,8 @@
 ;;                 lanes (even j, odd j; an odd tail element goes to the even lane), summed at the end.
 ;; Columns are processed in chunks of 512 so a chunk of g stays in L1 while the b rows stream through
 ;; and is consumed at once by the update. Within a chunk rows are applied in batch order, so
-;; g[j] = ((w0·K0j + w1·K1j) + w2·K2j) + …; no FMA. linearized.ts's plain-JS path uses the same orders,
-;; so both give bit-identical results.
+;; g[j] = ((w0·K0j + w1·K1j) + w2·K2j) + …; no FMA. The TS kernel (lib/linalg/ts/gather.ts) and
+;; linearized.ts's update use the same orders, so both give bit-identical results.
 (module
   (memory (export "memory") 1)
 

@@ -1,6 +1,6 @@
 /**
  * Loader for the WebAssembly SIMD dense kernels (build/wasm/dense.wasm, compiled from
- * lib/linalg/assembly/dense.ts by scripts/build-wasm.mjs on `npm ci`).
+ * lib/linalg/wasm/src/dense.ts by scripts/build-wasm.mjs on `npm ci`).
  *
  * The module is instantiated synchronously. Its linear memory holds the packing buffers at
  * [workBase, workBase + workBytes) and, after them, copies of the operands of the current call:
@@ -8,8 +8,8 @@
  * kept for later calls (it is never shrunk). Not re-entrant, which is fine in one JS thread.
  */
 import { readFileSync } from "node:fs";
-import type { DenseKernels } from "./types.ts";
-import { checkLength } from "./gemmTs.ts";
+import type { DenseKernels } from "../types.ts";
+import { checkLength } from "../ts/dense.ts";
 
 // The project's TypeScript lib (ES2022, no DOM) declares no WebAssembly types: the few used here.
 interface WasmMemory {
@@ -26,13 +26,23 @@ interface DenseExports {
   memory: WasmMemory;
   workBase(): number;
   workBytes(): number;
-  gemm(transA: number, transB: number, m: number, n: number, k: number,
-    alpha: number, a: number, b: number, beta: number, c: number): void;
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    b: number,
+    beta: number,
+    c: number,
+  ): void;
   syrk(trans: number, n: number, k: number, alpha: number, a: number, beta: number, c: number, p: number): void;
 }
 
 /** Where scripts/build-wasm.mjs puts the module, relative to this file. */
-export const DENSE_WASM_URL = new URL("../../build/wasm/dense.wasm", import.meta.url);
+export const DENSE_WASM_URL = new URL("../../../build/wasm/dense.wasm", import.meta.url);
 
 const PAGE = 65536;
 const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
@@ -59,8 +69,18 @@ class WasmDenseKernels implements DenseKernels {
     return this.heap;
   }
 
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array): void {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    B: Float64Array,
+    beta: number,
+    C: Float64Array,
+  ): void {
     const mn = m * n;
     checkLength("gemm C", C, mn);
     if (m === 0 || n === 0) return;
