@@ -22,10 +22,12 @@ function once<T>(load: () => T): () => T {
     if (value !== undefined) return value;
     if (error !== undefined) throw error;
     try {
-      return (value = load());
+      value = load();
     } catch (e) {
-      throw (error = e);
+      error = e;
+      throw e;
     }
+    return value;
   };
 }
 
@@ -45,7 +47,10 @@ const native = new Map<number, () => DenseKernels>();
 /** The native kernels with `threads` threads a call (cached per count); throws with the reason if they cannot load. */
 export function nativeKernels(threads = 1): DenseKernels {
   let get = native.get(threads);
-  if (!get) native.set(threads, (get = once(() => loadNativeKernels(threads))));
+  if (!get) {
+    get = once(() => loadNativeKernels(threads));
+    native.set(threads, get);
+  }
   return get();
 }
 

@@ -96,7 +96,7 @@ test("linearized (wasm sgd): interleaved runs sharing one kernel, with memory gr
   const extra: ReturnType<typeof linearized>[] = [];
   let bufferBefore: ArrayBuffer | undefined;
   for (let t = 0; t <= 40; t++) {
-    runs.forEach((run, i) => got[i].push((run.next().value as { loss: number }).loss));
+    for (const [i, run] of runs.entries()) got[i].push((run.next().value as { loss: number }).loss);
     if (t === 10) {
       bufferBefore = gatherKernel(K, N).memory;
       third = linearized(problem, opts(2)); // starts later

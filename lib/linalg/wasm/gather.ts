@@ -172,6 +172,14 @@ const cache = new WeakMap<Float64Array, Partial<Record<KernelPrecision, GatherKe
 /** The (cached) kernel of this K̂ at this precision. */
 export function gatherKernel(khat: Float64Array, N: number, precision: KernelPrecision = "float64"): GatherKernel {
   let entry = cache.get(khat);
-  if (!entry) cache.set(khat, (entry = {}));
-  return (entry[precision] ??= new GatherKernel(khat, N, precision));
+  if (!entry) {
+    entry = {};
+    cache.set(khat, entry);
+  }
+  let kernel = entry[precision];
+  if (!kernel) {
+    kernel = new GatherKernel(khat, N, precision);
+    entry[precision] = kernel;
+  }
+  return kernel;
 }
