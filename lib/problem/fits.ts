@@ -1,8 +1,11 @@
 /**
- * Power-law exponent fits (THEORY §5, "fitting from data"): least squares of log y on log x over a
+ * Power-law exponent fits (docs/theory.md §5, "fitting from data"): least squares of log y on log x over a
  * window, plus the same fit on m log-equal sub-windows, reported as mean ± std (as the reference
  * code does), and the coefficient of determination R² of the whole-window fit.
  *   ν:  λ_k/λ_1 ~ k^(−ν);   κ:  S_k/S_0 = Σ_{l>k} C_l / Σ_l C_l ~ k^(−κ);   loss: L(t) ~ t^(−ξ).
+ * method 'reference' reproduces the reference notebooks' fit_line instead (fitLineReference): three linear
+ * sub-windows of [left, right] (ν: [5, 300], κ: [10, 310]), 50 integer points each, value index i regressed
+ * on log i (one index off k = i + 1), mean and population std of the slopes (docs/reference-differences.md).
  */
 export interface PowerLawFit {
   /** the fitted exponent p in y ≈ A·x^(−p) over the whole window */
@@ -19,9 +22,15 @@ export interface PowerLawFit {
 }
 
 export interface FitOptions {
+  /** the k range (method 'reference': [left, right] of fit_line) */
   readonly window?: readonly [number, number];
+  /** sub-windows (method 'reference': n_intervals, default 3) */
   readonly subWindows?: number;
+  /** 'log' (default): whole window + log-equal sub-windows; 'reference': the reference's fit_line */
+  readonly method?: FitMethod;
 }
+
+export type FitMethod = "log" | "reference";
 
 /** Fits y ≈ A·x^(−p) on the points with x in the window and x, y > 0. */
 export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>, options: FitOptions = {}): PowerLawFit {
@@ -106,12 +115,90 @@ export function defaultSpectralWindow(N: number): [number, number] {
   return [lo, Math.max(lo * 10, Math.floor(N / 10))];
 }
 
+/**
+ * The reference notebooks' fit_line(values, left, right, n_intervals): on each of n linear sub-windows of
+ * [left, right], x = np.linspace(from, to).astype(int) (50 points, endpoints included, truncated, repeats kept),
+ * y = values[x] (0-based), slope a and intercept b of np.polyfit(log x, log y, 1); returns the exponent −mean(a)
+ * with the population std (ddof 0) of the slopes. `right` is clamped to the last index with a positive value
+ * (the reference's windows assume N > 310; it would fail on smaller problems).
+ */
+export function fitLineReference(values: ArrayLike<number>, left: number, right: number, nIntervals = 3): PowerLawFit {
+  let last = values.length - 1;
+  while (last > 0 && !(values[last] > 0)) last--;
+  const hi = Math.min(right, last);
+  if (!(Number.isFinite(left) && left >= 1 && left < hi))
+    throw new RangeError(`reference fit window [${left}, ${right}] needs 1 ≤ left < right ≤ ${last} here`);
+  if (!Number.isInteger(nIntervals) || nIntervals < 1)
+    throw new RangeError(`n_intervals must be an integer ≥ 1, got ${nIntervals}`);
+  const step = (hi - left) / nIntervals;
+  const slopes: number[] = [];
+  const intercepts: number[] = [];
+  const lx: number[] = [];
+  const ly: number[] = [];
+  for (let s = 0; s < nIntervals; s++) {
+    const from = left + s * step;
+    const to = left + (s + 1) * step;
+    const inner = (to - from) / 49; // np.linspace(from, to): from + k·((to − from)/49), the last one exactly `to`
+    const sx: number[] = [];
+    const sy: number[] = [];
+    for (let k = 0; k < 50; k++) {
+      const x = Math.trunc(k === 49 ? to : k * inner + from);
+      const y = values[x];
+      if (!(x > 0 && y > 0)) throw new RangeError(`reference fit: value ${y} at index ${x} is not positive`);
+      sx.push(Math.log(x));
+      sy.push(Math.log(y));
+    }
+    const f = leastSquares(sx, sy);
+    slopes.push(f.slope);
+    intercepts.push(f.intercept);
+    lx.push(...sx);
+    ly.push(...sy);
+  }
+  const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
+  const a = mean(slopes);
+  const b = mean(intercepts);
+  const std = Math.sqrt(slopes.reduce((p, q) => p + (q - a) ** 2, 0) / slopes.length);
+  const my = mean(ly);
+  let res = 0;
+  let tot = 0;
+  for (let i = 0; i < lx.length; i++) {
+    res += (ly[i] - (a * lx[i] + b)) ** 2;
+    tot += (ly[i] - my) ** 2;
+  }
+  return {
+    exponent: -a,
+    subMean: -a,
+    subStd: std,
+    subExponents: slopes.map((x) => -x),
+    amplitude: Math.exp(b),
+    r2: tot === 0 ? 1 : 1 - res / tot,
+    window: [left, hi],
+    points: lx.length,
+  };
+}
+
+/** The reference notebook's windows (RegimeComparison.ipynb): ν on [5, 300], κ on [10, 310]. */
+export const REFERENCE_FIT_WINDOWS = { nu: [5, 300], kappa: [10, 310] } as const;
+
+function fitWith(y: Float64Array, options: FitOptions, referenceWindow: readonly [number, number]): PowerLawFit {
+  const N = y.length;
+  if ((options.method ?? "log") === "reference") {
+    const [left, right] = options.window ?? referenceWindow;
+    return fitLineReference(y, left, right, options.subWindows ?? 3);
+  }
+  if (options.method !== undefined && options.method !== "log")
+    throw new RangeError(`fit method must be "log" or "reference", got ${String(options.method)}`);
+  const k = Float64Array.from({ length: N }, (_, i) => i + 1);
+  return fitPowerLaw(k, y, { ...options, window: options.window ?? defaultSpectralWindow(N) });
+}
+
 /** ν from λ_k/λ_1 ~ k^(−ν); lambda sorted descending, k = 1..N. */
 export function fitNu(lambda: Float64Array, options: FitOptions = {}): PowerLawFit {
-  const N = lambda.length;
-  const k = Float64Array.from({ length: N }, (_, i) => i + 1);
-  const y = lambda.map((l) => l / lambda[0]);
-  return fitPowerLaw(k, y, { ...options, window: options.window ?? defaultSpectralWindow(N) });
+  return fitWith(
+    lambda.map((l) => l / lambda[0]),
+    options,
+    REFERENCE_FIT_WINDOWS.nu,
+  );
 }
 
 /** κ from the normalised tail S_k/S_0 = Σ_{l>k} C_l / Σ_l C_l ~ k^(−κ) (k = 1..N−1). */
@@ -123,9 +210,11 @@ export function fitKappa(c: Float64Array, options: FitOptions = {}): PowerLawFit
     tail[i] = s;
     s += c[i];
   } // tail[i] = Σ_{l > i+1} C_l (1-based k = i+1)
-  const k = Float64Array.from({ length: N }, (_, i) => i + 1);
-  const y = tail.map((t) => t / s);
-  return fitPowerLaw(k, y, { ...options, window: options.window ?? defaultSpectralWindow(N) });
+  return fitWith(
+    tail.map((t) => t / s),
+    options,
+    REFERENCE_FIT_WINDOWS.kappa,
+  );
 }
 
 /** The loss exponent ξ from L(t) ~ t^(−ξ); default window: the last two decades of the curve. */

@@ -12,8 +12,10 @@
  * Σ = Ĝ, θ_ij = arccos(Σ_ij/√(Σ_ii Σ_jj)),
  *   K∞_ij = Σ_ij·(π − θ_ij)/(2π) + √(Σ_ii Σ_jj)·(sin θ_ij + (π − θ_ij) cos θ_ij)/(2π)
  * (E over w₂ ~ N(0,1) of w₂² is 1). The empirical NTK at initialisation converges to it as H → ∞ with
- * fluctuations O(1/√H) (test/problem/ntk.test.ts). NB: the reference code's NTK_2_layer omits the factor
- * √(Σ_ii Σ_jj) in the second term, which is exact only for inputs with Σ_ii = 1.
+ * fluctuations O(1/√H) (test/problem/ntk.test.ts). The reference code's NTK_2_layer omits the factor
+ * √(Σ_ii Σ_jj) in the second term (exact only where Σ_ii = 1, which Σ = Ĝ ≥ 1 never gives):
+ *   K_ref,ij = Σ_ij·(π − θ_ij)/(2π) + (sin θ_ij + (π − θ_ij) cos θ_ij)/(2π)      (formula 'reference'),
+ * offered to reproduce its numbers (docs/reference-differences.md); 'exact' is the default.
  */
 import { denseKernels } from "../linalg/kernels.ts";
 import type { DenseKernels } from "../linalg/types.ts";
@@ -61,22 +63,34 @@ export function empiricalNtk(data: NtkInputs, params: NetworkParams, options: Nt
   return K;
 }
 
+/** 'exact': the infinite-width NTK; 'reference': the reference code's NTK_2_layer (no √(Σ_ii Σ_jj) factor). */
+export type NtkFormula = "exact" | "reference";
+
 /** The infinite-width ReLU NTK (σ_w = σ_b = 1) on the inputs (N×N, exactly symmetric). */
-export function analyticNtk(data: NtkInputs, options: Pick<NtkOptions, "kernels" | "gram"> = {}): Float64Array {
+export function analyticNtk(
+  data: NtkInputs,
+  options: Pick<NtkOptions, "kernels" | "gram"> & { readonly formula?: NtkFormula } = {},
+): Float64Array {
   const { N, d, x } = data;
+  const formula = options.formula ?? "exact";
+  if (formula !== "exact" && formula !== "reference")
+    throw new RangeError(`formula must be "exact" or "reference", got ${String(formula)}`);
+  const reference = formula === "reference";
   const G = options.gram ?? augmentedGram(x, N, d, options.kernels ?? denseKernels());
   const norm = new Float64Array(N);
   for (let i = 0; i < N; i++) norm[i] = Math.sqrt(G[i * N + i]);
   const K = new Float64Array(N * N);
   const inv2pi = 1 / (2 * Math.PI);
   for (let i = 0; i < N; i++) {
-    K[i * N + i] = G[i * N + i] * 0.5 + norm[i] * norm[i] * 0.5; // θ = 0: Σ_ii/2 + Σ_ii·π/(2π)
+    // θ = 0: Σ_ii/2 + Σ_ii·π/(2π) (reference: Σ_ii/2 + π/(2π))
+    K[i * N + i] = G[i * N + i] * 0.5 + (reference ? 1 : norm[i] * norm[i]) * 0.5;
     for (let j = 0; j < i; j++) {
       const s = G[i * N + j];
       const nn = norm[i] * norm[j];
       const c = Math.max(-1, Math.min(1, s / nn));
       const theta = Math.acos(c);
-      const v = (s * (Math.PI - theta) + nn * (Math.sqrt(1 - c * c) + (Math.PI - theta) * c)) * inv2pi;
+      const amp = reference ? 1 : nn;
+      const v = (s * (Math.PI - theta) + amp * (Math.sqrt(1 - c * c) + (Math.PI - theta) * c)) * inv2pi;
       K[i * N + j] = v;
       K[j * N + i] = v;
     }

@@ -10,7 +10,7 @@
  */
 import { fitKappa, fitNu, type FitOptions, type PowerLawFit } from "./fits.ts";
 import { kernelProblem } from "./kernelProblem.ts";
-import { analyticNtk, empiricalNtk } from "./ntk.ts";
+import { analyticNtk, empiricalNtk, type NtkFormula } from "./ntk.ts";
 import { denseKernels } from "../linalg/kernels.ts";
 import type { DenseKernels } from "../linalg/types.ts";
 import {
@@ -42,6 +42,8 @@ export interface NetworkProblem {
 
 export interface NetworkProblemOptions {
   readonly ntk?: NtkKind;
+  /** analytic NTK: 'exact' (default) or the reference code's formula (lib/problem/ntk.ts) */
+  readonly ntkFormula?: NtkFormula;
   readonly kernels?: DenseKernels;
   readonly keepKernel?: boolean;
 }
@@ -68,7 +70,7 @@ export function networkProblem(
     d0 = new Float64Array(N);
     for (let i = 0; i < N; i++) d0[i] = f0[i] - y[i];
   } else if (kind === "analytic") {
-    K = analyticNtk(data, { kernels, gram });
+    K = analyticNtk(data, { kernels, gram, formula: options.ntkFormula });
     d0 = new Float64Array(N);
     for (let i = 0; i < N; i++) d0[i] = -y[i];
   } else throw new RangeError(`ntk must be "empirical" or "analytic", got ${String(kind)}`);

@@ -1,6 +1,7 @@
 /**
- * Synthetic power-law problem (THEORY §1): λ_k = k^(−ν) for k = 1..N (λ_1 = 1), optionally floored at
- * λ_min; coefficients coef_k = k^(−(κ+1)/2) normalised to unit norm, so C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1)
+ * Synthetic power-law problem (docs/theory.md §1): λ_k = λ_min + (1 − λ_min)·k^(−ν) for k = 1..N (λ_1 = 1;
+ * λ_min = 0 by default, the reference's `lambda_min`), optionally floored: λ_k ← max(λ_k, λ_floor);
+ * coefficients coef_k = k^(−(κ+1)/2) normalised to unit norm, so C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1)
  * and L(0) = 1/(2N). The dense form uses a seeded Haar-random orthogonal U: K = N·U diag(λ) Uᵀ with
  * eigenvectors the columns of U, and d_0 = U·coef (THEORY writes the same with U transposed).
  * The source exponent is ζ = κ/ν.
@@ -14,28 +15,32 @@ export interface SyntheticParams {
   readonly N: number;
   readonly nu: number;
   readonly kappa: number;
-  /** eigenvalues below this are raised to it (0 = none) */
+  /** the reference's lift: λ_k = λ_min + (1 − λ_min)·k^(−ν), in [0, 1] (0 = none) */
   readonly lambdaMin?: number;
+  /** eigenvalues below this are raised to it, in [0, 1] (0 = none) */
+  readonly lambdaFloor?: number;
   readonly seed?: number;
 }
 
-function check({ N, nu, kappa, lambdaMin = 0 }: SyntheticParams): void {
+function check({ N, nu, kappa, lambdaMin = 0, lambdaFloor = 0 }: SyntheticParams): void {
   if (!Number.isInteger(N) || N < 2) throw new RangeError(`N must be an integer ≥ 2, got ${N}`);
   if (!(Number.isFinite(nu) && nu > 0)) throw new RangeError(`nu must be a finite number > 0, got ${nu}`);
   if (!(Number.isFinite(kappa) && kappa > -1)) throw new RangeError(`kappa must be a finite number > −1, got ${kappa}`);
   if (!(Number.isFinite(lambdaMin) && lambdaMin >= 0 && lambdaMin <= 1))
     throw new RangeError(`lambdaMin must be in [0, 1], got ${lambdaMin}`);
+  if (!(Number.isFinite(lambdaFloor) && lambdaFloor >= 0 && lambdaFloor <= 1))
+    throw new RangeError(`lambdaFloor must be in [0, 1], got ${lambdaFloor}`);
 }
 
 /** The spectrum and initial eigencomponents only: O(N), no randomness (C_k(0) does not depend on U). */
 export function syntheticSpectrum(params: SyntheticParams): Spectrum {
   check(params);
-  const { N, nu, kappa, lambdaMin = 0 } = params;
+  const { N, nu, kappa, lambdaMin = 0, lambdaFloor = 0 } = params;
   const lambda = new Float64Array(N);
   const c0 = new Float64Array(N);
   let total = 0;
   for (let k = 1; k <= N; k++) {
-    lambda[k - 1] = Math.max(Math.pow(k, -nu), lambdaMin);
+    lambda[k - 1] = Math.max(lambdaMin + (1 - lambdaMin) * Math.pow(k, -nu), lambdaFloor);
     c0[k - 1] = Math.pow(k, -kappa - 1);
     total += c0[k - 1];
   }
