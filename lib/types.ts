@@ -1,4 +1,4 @@
-// Shared shapes of the engine. Conventions (THEORY.md §1): K̂ = K/N has eigenvalues λ_1 = 1 ≥ λ_2 ≥ …,
+// Shared shapes of the engine. Conventions (docs/theory.md §1): K̂ = K/N has eigenvalues λ_1 = 1 ≥ λ_2 ≥ …,
 // loss L = ‖d‖²/(2N), C_k = (u_kᵀ d)², so L = Σ_k C_k / (2N).
 
 /** A problem seen through its spectrum: everything SD and the theory need. */

@@ -1,5 +1,5 @@
 /**
- * Budget independence and the effective learning rate (page 5, THEORY §6): the budget-* experiments' curves as
+ * Budget independence and the effective learning rate (page 5, docs/theory.md §6): the budget-* experiments' curves as
  * L/L(0) against the step t and the budget t·b, with α_eff = α/(1 − β). Curves of an experiment are cut at the
  * largest budget every batch size reaches (that of its smallest b), so all of them span the same budget.
  *

@@ -1,6 +1,6 @@
 /**
  * Negative momentum (page 4): the momentum-* experiments, SD loss after T steps over an (α, β) grid for several
- * synthetic (ν, κ); the best (α, β) per batch size, L(β) at the best α, and both conditions of THEORY §7
+ * synthetic (ν, κ); the best (α, β) per batch size, L(β) at the best α, and both conditions of docs/theory.md §7
  * (lib/theory negativeMomentumConditions: the derived function-space one and the reference notebook's
  * condition (91)) evaluated on the experiments' spectra and mapped over a (ν, κ) grid.
  *

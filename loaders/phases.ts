@@ -1,5 +1,5 @@
 /**
- * Phases and asymptotics (page 6, THEORY §5): every experiment's problem on the (ζ, 1/ν) phase diagram (exact
+ * Phases and asymptotics (page 6, docs/theory.md §5): every experiment's problem on the (ζ, 1/ν) phase diagram (exact
  * ν, κ for synthetic problems, fitted for the others); measured loss exponents (a power-law fit of the mean loss
  * curve of each converging β = 0 setting, over a window after the signal→noise transition and before the
  * finite-N exponential tail) against the predicted ζ (signal phase) or 2 − 1/ν (noise phase); and, for the

@@ -1,5 +1,5 @@
 /**
- * Problems as the pages need them: the spectrum from the store (λ_k, C_k(0)), the exponent fits of THEORY §5
+ * Problems as the pages need them: the spectrum from the store (λ_k, C_k(0)), the exponent fits of docs/theory.md §5
  * (ν from λ_k/λ_1 ~ k^(−ν), κ from S_k/S_0 ~ k^(−κ), sub-window mean ± std as the reference reports), the
  * exact ν, κ of synthetic problems, ζ and the phase, and a log-spaced copy of the spectrum for plotting.
  */

@@ -1,7 +1,7 @@
 /**
  * Regime comparison (page 2): the regimes-* experiments. Per problem (data set) and setting (b, α, β):
  * the loss curves of every regime — network and linearized as the mean and the 10–90 % band over replicates,
- * full, SD for each τ — the theory's asymptote (THEORY §5, from the problem's spectrum: exact ν, κ for
+ * full, SD for each τ — the theory's asymptote (docs/theory.md §5, from the problem's spectrum: exact ν, κ for
  * synthetic problems, fitted ones otherwise; lib/predict/theoryRows.ts), and the eigendecomposition panel
  * (λ_k/λ_1 and S_k/S_0 with the fitted power laws).
  *

@@ -2,7 +2,7 @@
  * Convergence regions (page 3): the regions-* experiments, an (α, β) grid per batch size for SD (each τ) and
  * linearized runs, with the final loss of every cell (diverged cells kept and marked), the observed boundary
  * per β (between the largest α whose run ended below L(0) and the next one), and the theory's curves from
- * lib/theory (THEORY §4): α_crit(β) where Ũ(1) = 1 (capped by the deterministic edge), the edge
+ * lib/theory (docs/theory.md §4): α_crit(β) where Ũ(1) = 1 (capped by the deterministic edge), the edge
  * α = 2(1 + β)/λ_max, the β → 1 asymptote 2(1 − β)/(γλ_c) and the small-α line (1 − β)·2/(γΣλ).
  *
  * Archive members: regions/cells.arrow, regions/boundary.arrow, regions/theory.arrow, regions/meta.json.

@@ -167,7 +167,7 @@ export const NETWORK_COMMANDS = {
     usage:
       "powerlaw-sgd nn [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] [--batch_size b ...] [--nn_runs R] [options]",
     description:
-      "Trains the network of THEORY §2.1 with SGD + momentum and stores the full-train loss of every step; the NTK problem\n" +
+      "Trains the network of docs/theory.md §2.1 with SGD + momentum and stores the full-train loss of every step; the NTK problem\n" +
       "(spectrum, ν, κ, lr_scale = N/λ_max(K_emp)) is stored with it.",
     flags: NN_COMMAND_FLAGS,
   },

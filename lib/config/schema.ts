@@ -36,14 +36,14 @@ export const KernelProblemSchema = z.strictObject({
   kernel: z.string().min(1),
   /** path of the length-N initial residual d_0 = f(X) − y, .npy */
   residual: z.string().min(1),
-  /** 'reference': rescale K to λ_max = N and standardise the residual (THEORY §1); 'none': use as given (K̂ = K/N) */
+  /** 'reference': rescale K to λ_max = N and standardise the residual (docs/theory.md §1); 'none': use as given (K̂ = K/N) */
   normalize: z.enum(["reference", "none"]).default("reference"),
 });
 
 export { DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
 
 /**
- * A two-layer ReLU network (THEORY §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial residual are
+ * A two-layer ReLU network (docs/theory.md §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial residual are
  * the kernel problem of the sd/full/linearized runs, and the network itself is what the nn regime trains. One
  * initial network per problem, built once and cached on disk next to the results file (<db folder>/problems/<id>/).
  */

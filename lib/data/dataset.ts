@@ -1,5 +1,5 @@
 /**
- * Regression data sets for the network and its NTK (THEORY §1, "real data"): inputs X (N×d row-major,
+ * Regression data sets for the network and its NTK (docs/theory.md §1, "real data"): inputs X (N×d row-major,
  * float64) and one scalar target per point, both standardised, and a seeded subset of size N.
  *
  * Conventions (as the reference's datasets/get_data.py):

@@ -1,5 +1,5 @@
 /**
- * The two-layer ReLU network of THEORY §2.1 in NTK parametrisation, float64, no tfjs:
+ * The two-layer ReLU network of docs/theory.md §2.1 in NTK parametrisation, float64, no tfjs:
  *
  *   f(x) = (1/√H) · w₂ · ReLU(z(x)),   z(x) = (1/√d) · W₁ x + b₁,
  *

@@ -1,6 +1,6 @@
 /**
  * The `theory` command's computation (pure over a loaded spectrum): for every setting (τ × the swept
- * (batch_size, lr, momentum)) the generating-function predictions of THEORY §3–§7, as plain JSON objects.
+ * (batch_size, lr, momentum)) the generating-function predictions of docs/theory.md §3–§7, as plain JSON objects.
  * Quantities that do not exist for a setting (β outside (−1, 1), α = 0, a diverging setting's loss law, …)
  * are null, with the reason in `notes`.
  */
@@ -31,7 +31,7 @@ import { expandSettings } from "../config/expand.ts";
 
 export interface TheoryProblem {
   readonly spectrum: Spectrum;
-  /** ν, κ of a synthetic problem; fitted (THEORY §5) for a kernel problem */
+  /** ν, κ of a synthetic problem; fitted (docs/theory.md §5) for a kernel problem */
   readonly nu: number;
   readonly kappa: number;
   readonly fitted: boolean;

@@ -1,6 +1,6 @@
 /**
  * The dataset problem of an experiment config (problem.kind 'dataset'): a data set, one initial two-layer ReLU
- * network on it (THEORY §2.1, weights from generator 2⁵² + seed), and that network's NTK problem — the kernel
+ * network on it (docs/theory.md §2.1, weights from generator 2⁵² + seed), and that network's NTK problem — the kernel
  * (empirical NTK of the network, or the analytic infinite-width one) rescaled to λ_max = N, its eigenpairs and
  * the initial residual (lib/problem/ntkProblem.ts). The sd, full and linearized runs run on that kernel problem;
  * the nn runs train the network itself (lr_scale = N/λ_max(K_emp)).

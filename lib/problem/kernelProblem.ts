@@ -1,5 +1,5 @@
 /**
- * A problem from a kernel matrix and a residual (THEORY §1, "real data"): K is rescaled so that
+ * A problem from a kernel matrix and a residual (docs/theory.md §1, "real data"): K is rescaled so that
  * λ_max(K) = N (K̂ = K/λ_max), the residual is standardised to mean 0 and unbiased std 1 (each
  * switchable off), then the symmetric eigendecomposition K̂ = Σ λ_k u_k u_kᵀ gives C_k = (u_kᵀ d_0)².
  */

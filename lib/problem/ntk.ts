@@ -1,5 +1,5 @@
 /**
- * Neural tangent kernels of the two-layer ReLU network of THEORY §2.1 (lib/model/network.ts),
+ * Neural tangent kernels of the two-layer ReLU network of docs/theory.md §2.1 (lib/model/network.ts),
  * all in float64 through the project's dense kernels (no tfjs).
  *
  * Empirical NTK at the current parameters, layer-wise closed form. With z = W₁x/√d + b₁,

@@ -1,12 +1,12 @@
 /**
- * A kernel problem (DenseProblem, THEORY §1) from a network on a data set:
+ * A kernel problem (DenseProblem, docs/theory.md §1) from a network on a data set:
  *   empirical: K = the empirical NTK of the initial network, d₀ = f₀(X) − y its initial residual;
  *   analytic:  K = the infinite-width ReLU NTK, d₀ = −y (the infinite-width mean network is f ≡ 0).
  * K is rescaled to λ_max = N (K̂ = K/λ_max(K), λ_1 = 1). The residual is NOT standardised: the linearized,
  * full and SD regimes then start from the network's own initial loss, so their curves and the network's
  * share one scale (the four-regime comparison; the reference does the same).
  * lr_scale = N/λ_max(K) is the factor the network's learning rate needs to match α of the kernel regimes.
- * Also the spectral summary THEORY §5 fits: ν from λ_k, κ from the tail of C_k, ζ = κ/ν.
+ * Also the spectral summary docs/theory.md §5 fits: ν from λ_k, κ from the tail of C_k, ζ = κ/ν.
  */
 import { fitKappa, fitNu, type FitOptions, type PowerLawFit } from "./fits.ts";
 import { kernelProblem } from "./kernelProblem.ts";

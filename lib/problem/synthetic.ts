@@ -3,7 +3,7 @@
  * λ_min = 0 by default, the reference's `lambda_min`), optionally floored: λ_k ← max(λ_k, λ_floor);
  * coefficients coef_k = k^(−(κ+1)/2) normalised to unit norm, so C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1)
  * and L(0) = 1/(2N). The dense form uses a seeded Haar-random orthogonal U: K = N·U diag(λ) Uᵀ with
- * eigenvectors the columns of U, and d_0 = U·coef (THEORY writes the same with U transposed).
+ * eigenvectors the columns of U, and d_0 = U·coef (the reference: U transposed; docs/theory.md §9.1).
  * The source exponent is ζ = κ/ν.
  */
 import type { DenseProblem, Spectrum } from "../types.ts";

@@ -1,5 +1,5 @@
 /**
- * The full second-moment dynamics in the direct (data-basis) matrix form of THEORY §2.3, symmetrised:
+ * The full second-moment dynamics in the direct (data-basis) matrix form of docs/theory.md §2.3, symmetrised:
  *   M  = (1−γ) C + γN·Diag(C)
  *   Π  = α² K̂ M K̂ − αβ(K̂ J + Jᵀ K̂) + β² P,               then Π ← (Π + Πᵀ)/2
  *   C' = C − α(K̂ C + C K̂) + β(J + Jᵀ) + Π,                 then C' ← (C' + C'ᵀ)/2

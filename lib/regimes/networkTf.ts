@@ -1,5 +1,5 @@
 /**
- * The network of THEORY §2.1 in TensorFlow.js (float32: tfjs has no float64 tensors), on the backend
+ * The network of docs/theory.md §2.1 in TensorFlow.js (float32: tfjs has no float64 tensors), on the backend
  * chosen by lib/tf/backend.ts (native "tensorflow" when tfjs-node loads, else wasm, else cpu):
  *  - `forwardTf`: the plain forward pass f(X) (O(N·d·H));
  *  - `jacobianNtkTf`: the empirical NTK from per-example gradients by tfjs autodiff, K = J Jᵀ

@@ -2,11 +2,11 @@
  * Momentum conventions under a varying learning rate.
  *
  * Every regime of this project (SD, full, linearized) uses the convention of the moment equations
- * (THEORY §2.3–2.4), with v_t = d_t − d_{t−1} and step n+1 using index n:
+ * (docs/theory.md §2.3–2.4), with v_t = d_t − d_{t−1} and step n+1 using index n:
  *     v_{n+1} = β_n v_n − α_n g_n,   d_{n+1} = d_n + v_{n+1}            ("classic" heavy ball).
  * PyTorch's SGD writes p_{n+1} = g_n + β'_n p_n, d_{n+1} = d_n − α_n p_{n+1}; with v = −α p this is the
  * classic form with β_n = β'_n·α_n/α_{n−1}. The two agree whenever α is constant; under a varying α
- * (Jacobi, power law) they differ. The Jacobi coefficients of THEORY §8 are classic ones: with them the
+ * (Jacobi, power law) they differ. The Jacobi coefficients of docs/theory.md §8 are classic ones: with them the
  * noiseless residual is exactly the normalised Jacobi polynomial.
  * These adapters convert a schedule written in one convention into the other (β at n = 0 multiplies
  * v_0 = p_0 = 0, so it is passed through unchanged).

@@ -1,7 +1,7 @@
 /**
  * Schedules from a plain (JSON-able) description:
  *   {kind: 'constant', lr, momentum?}                       α_n = lr, β_n = momentum (default 0)
- *   {kind: 'jacobi', lr, a, b, indexing?: 'exact'|'reference'}   THEORY §8 (see jacobi.ts)
+ *   {kind: 'jacobi', lr, a, b, indexing?: 'exact'|'reference'}   docs/theory.md §8 (see jacobi.ts)
  *   {kind: 'power', lr, p, n0, momentum?}                  α_n = lr·(1 + n/n₀)^(−p) (see power.ts)
  * Momentum convention (all regimes): v_{n+1} = β_n v_n − α_n g_n, d_{n+1} = d_n + v_{n+1}, which is
  * PyTorch's heavy ball when α is constant; see convention.ts for varying α.

@@ -1,5 +1,5 @@
 /**
- * Jacobi schedule (THEORY §8): heavy-ball coefficients whose noiseless residual polynomials are the
+ * Jacobi schedule (docs/theory.md §8): heavy-ball coefficients whose noiseless residual polynomials are the
  * normalised Jacobi polynomials P_t^(a,b)(1 − lr·λ) / P_t^(a,b)(1) on the spectrum λ ∈ [0, 2/lr]:
  *   α_n = lr·(2n+a+b+1)(2n+a+b+2) / (2(n+a+1)(n+a+b+1)),
  *   β_n = n(n+b)(2n+a+b+2) / ((n+a+1)(n+a+b+1)(2n+a+b)),   β_0 = 0.

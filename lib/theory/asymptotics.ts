@@ -1,5 +1,5 @@
 /**
- * Power-law asymptotics, phases, optimal learning rates and negative momentum (THEORY §5, §7).
+ * Power-law asymptotics, phases, optimal learning rates and negative momentum (docs/theory.md §5, §7).
  *
  * Spectrum λ_k = Λk^(−ν), initial error tail Σ_{λ_k<λ} C_k(0) ≈ Qλ^ζ (synthetic problem: Λ = 1,
  * ζ = κ/ν, Q = c/κ with C_k(0) = c·k^(−κ−1)). With α_eff = α/(1 − β):
@@ -23,7 +23,7 @@ import { requireFinite, requireNonNegative, requirePositive, requireSpectrum } f
 export type Phase = "divergent" | "signal" | "noise" | "marginal";
 
 /**
- * Phase from (ν, ζ) (THEORY §5): ν ≤ 1 divergent (Σλ = ∞); ζ < 2 − 1/ν signal-dominated;
+ * Phase from (ν, ζ) (docs/theory.md §5): ν ≤ 1 divergent (Σλ = ∞); ζ < 2 − 1/ν signal-dominated;
  * ζ > 2 − 1/ν noise-dominated; ζ = 2 − 1/ν exactly is "marginal" (both laws share the exponent).
  */
 export function phase(nu: number, zeta: number): Phase {
@@ -52,7 +52,7 @@ function checkPowerLaw(pl: PowerLaw): void {
 }
 
 /**
- * The synthetic problem's constants (THEORY §1, §5): λ_k = k^(−ν), C_k(0) = c·k^(−κ−1) with
+ * The synthetic problem's constants (docs/theory.md §1, §5): λ_k = k^(−ν), C_k(0) = c·k^(−κ−1) with
  * c = 1/Σ_{j≤N} j^(−κ−1); ζ = κ/ν, Q = c/κ, Λ = 1.
  */
 export function syntheticPowerLaw(N: number, nu: number, kappa: number): PowerLaw {
@@ -64,7 +64,7 @@ export function syntheticPowerLaw(N: number, nu: number, kappa: number): PowerLa
   return { nu, zeta: kappa / nu, Q: 1 / s / kappa, Lambda: 1 };
 }
 
-/** v_t ≃ QΓ(ζ + 1)(2α_eff t)^(−ζ) (THEORY §5). */
+/** v_t ≃ QΓ(ζ + 1)(2α_eff t)^(−ζ) (docs/theory.md §5). */
 export function signalPropagatorLaw(t: number, pl: PowerLaw, alphaEff: number): number {
   requirePositive("t", t);
   checkPowerLaw(pl);
@@ -72,7 +72,7 @@ export function signalPropagatorLaw(t: number, pl: PowerLaw, alphaEff: number): 
   return pl.Q * gammaFn(pl.zeta + 1) * Math.pow(2 * alphaEff * t, -pl.zeta);
 }
 
-/** u_t ≃ γα_eff²(Λ^(1/ν)/ν)Γ(2 − 1/ν)(2α_eff t)^(−(2 − 1/ν)) (THEORY §5). */
+/** u_t ≃ γα_eff²(Λ^(1/ν)/ν)Γ(2 − 1/ν)(2α_eff t)^(−(2 − 1/ν)) (docs/theory.md §5). */
 export function noisePropagatorLaw(t: number, pl: PowerLaw, alphaEff: number, gamma: number): number {
   requirePositive("t", t);
   checkPowerLaw(pl);
@@ -107,13 +107,13 @@ function checkInputs(x: LawInputs): void {
   requirePositive("vTilde", x.vTilde);
 }
 
-/** Signal-phase law L_t ≃ v_t/(2N(1 − Ũ(1))) (THEORY §5). */
+/** Signal-phase law L_t ≃ v_t/(2N(1 − Ũ(1))) (docs/theory.md §5). */
 export function signalPhaseLoss(t: number, x: LawInputs): number {
   checkInputs(x);
   return signalPropagatorLaw(t, x.powerLaw, x.alphaEff) / (2 * x.N * (1 - x.uTilde));
 }
 
-/** Noise-phase law L_t ≃ Ṽ(1)u_t/(2N(1 − Ũ(1))²) (THEORY §5). */
+/** Noise-phase law L_t ≃ Ṽ(1)u_t/(2N(1 − Ũ(1))²) (docs/theory.md §5). */
 export function noisePhaseLoss(t: number, x: LawInputs): number {
   checkInputs(x);
   const d = 1 - x.uTilde;
@@ -135,7 +135,7 @@ export function asymptoticLoss(t: number, x: LawInputs): number {
 }
 
 /**
- * Transition time t× from the signal law to the noise law in the noise phase (THEORY §5):
+ * Transition time t× from the signal law to the noise law in the noise phase (docs/theory.md §5):
  * (2α_eff t×)^(ζ−2+1/ν) = νQΓ(ζ+1)(1 − Ũ(1))/(Ṽ(1)γα_eff²Λ^(1/ν)Γ(2 − 1/ν)). The two laws are equal at t×.
  */
 export function transitionTime(x: LawInputs): number {
@@ -151,7 +151,7 @@ export function transitionTime(x: LawInputs): number {
   return Math.pow(rhs, 1 / e) / (2 * x.alphaEff);
 }
 
-/** Time beyond which finite N makes the loss decay exponentially: N^ν/(Λα_eff) = 1/(α_eff λ_N) (THEORY §5). */
+/** Time beyond which finite N makes the loss decay exponentially: N^ν/(Λα_eff) = 1/(α_eff λ_N) (docs/theory.md §5). */
 export function finiteNTime(N: number, nu: number, alphaEff: number, Lambda = 1): number {
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be an integer ≥ 1, got ${N}`);
   requirePositive("nu", nu);
@@ -160,7 +160,7 @@ export function finiteNTime(N: number, nu: number, alphaEff: number, Lambda = 1)
   return Math.pow(N, nu) / (Lambda * alphaEff);
 }
 
-/** Signal phase, small α: argmin of α_eff^(−ζ)/(1 − Ũ(1)) gives Ũ(1)_opt = ζ/(1 + ζ) (THEORY §7). */
+/** Signal phase, small α: argmin of α_eff^(−ζ)/(1 − Ũ(1)) gives Ũ(1)_opt = ζ/(1 + ζ) (docs/theory.md §7). */
 export function optimalUTildeSignal(zeta: number): number {
   requirePositive("zeta", zeta);
   return zeta / (1 + zeta);
@@ -168,7 +168,7 @@ export function optimalUTildeSignal(zeta: number): number {
 
 /**
  * Noise phase: argmin of Ṽ(1)α_eff^(1/ν)/(1 − Ũ(1))² gives Ũ(1)_opt = (ν − 1)/(3ν − 1)
- * (exact at γτ = 1, β = 0, where Ũ(1) ∝ α and Ṽ(1) ∝ 1/α) (THEORY §7).
+ * (exact at γτ = 1, β = 0, where Ũ(1) ∝ α and Ṽ(1) ∝ 1/α) (docs/theory.md §7).
  */
 export function optimalUTildeNoise(nu: number): number {
   requirePositive("nu", nu);
@@ -218,7 +218,7 @@ export interface MomentumCondition {
 }
 
 /**
- * Both negative-momentum conditions of THEORY §7, labelled:
+ * Both negative-momentum conditions of docs/theory.md §7, labelled:
  * - functionSpace: ΣC_k·Σλ_k > ((ν − 1)/ν)·Σλ_k²·Σ(C_k/λ_k)   (the derived one, ∂_β ln F > 0 at β = 0);
  * - condition91:  Σ(C_k/λ_k)·Σλ_k > ((ν − 1)/ν)·Σλ_k²·Σ(C_k/λ_k²)  (the reference notebook's, parameter-space moments).
  */
@@ -238,7 +238,7 @@ export function negativeMomentumConditions(
 }
 
 /**
- * ∂_β ln F at β = 0 and α = α_opt (THEORY §7), F = Ṽ(1)α_eff^(1/ν)/(1 − Ũ(1))²:
+ * ∂_β ln F at β = 0 and α = α_opt (docs/theory.md §7), F = Ṽ(1)α_eff^(1/ν)/(1 − Ũ(1))²:
  * α_eff[ΣC_k/Σ(C_k/λ_k) − ((ν − 1)/ν)Σλ_k²/Σλ_k]. Positive ⇔ the function-space condition holds.
  */
 export function dLogFdBetaAtOptimum(spectrum: Spectrum, alphaEff: number, nu: number): number {

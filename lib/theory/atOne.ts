@@ -1,9 +1,9 @@
 /**
- * The generating functions at z = 1 in closed form (THEORY §3):
+ * The generating functions at z = 1 in closed form (docs/theory.md §3):
  *   Ũ(1) = γ Σ_k a_k(1 + β) / [(1 − β)(2(1 + β) − a_k) + γτ a_k(1 + β)],
  *   Ṽ(1) = Σ_k C_k(0)·[(1 − β)(1 − β²) + 2αβλ_k] / S_k(1),
  *   S_k(1) = a_k[(1 − β)(2(1 + β) − a_k) + γτ a_k(1 + β)],   a_k = αλ_k.
- * Ũ(1) = Σ_{t≥1} u_t and Ṽ(1) = Σ_{t≥0} v_t = Σ_t σ_t at γ = 0. Small αλ (THEORY §3):
+ * Ũ(1) = Σ_{t≥1} u_t and Ṽ(1) = Σ_{t≥0} v_t = Σ_t σ_t at γ = 0. Small αλ (docs/theory.md §3):
  * Ũ(1) ≈ (γ/2)α_eff Σλ_k, Ṽ(1) ≈ Σ C_k(0)/(2α_eff λ_k), α_eff = α/(1 − β).
  *
  * The series converge only while every mode is stable; where a mode's denominator
@@ -31,7 +31,7 @@ export function uTildeAtOneOf(lambda: Float64Array, p: SdParams): number {
   return uTildeRaw(lambda, p.alpha, p.beta, p.gamma, p.tau);
 }
 
-/** Ũ(1) for a spectrum (THEORY §3). */
+/** Ũ(1) for a spectrum (docs/theory.md §3). */
 export function uTildeAtOne(spectrum: Spectrum, p: SdParams): number {
   requireSpectrum(spectrum);
   requireSdParams(p);
@@ -76,7 +76,7 @@ export function uTildeDerivAlphaRaw(
 }
 
 /**
- * Ṽ(1) = Σ_k C_k(0)[(1 − β)(1 − β²) + 2αβλ_k]/S_k(1) (THEORY §3). +Infinity if a mode with C_k(0) > 0
+ * Ṽ(1) = Σ_k C_k(0)[(1 − β)(1 − β²) + 2αβλ_k]/S_k(1) (docs/theory.md §3). +Infinity if a mode with C_k(0) > 0
  * has S_k(1) ≤ 0 (including λ_k = 0: a mode that never decays).
  */
 export function vTildeAtOne(spectrum: Spectrum, p: SdParams): number {
@@ -154,7 +154,7 @@ export function uTildeAtOneGrid(
   return out;
 }
 
-/** Small-αλ approximations (THEORY §3): Ũ(1) ≈ (γ/2)α_eff Σλ_k, Ṽ(1) ≈ Σ C_k(0)/(2α_eff λ_k). */
+/** Small-αλ approximations (docs/theory.md §3): Ũ(1) ≈ (γ/2)α_eff Σλ_k, Ṽ(1) ≈ Σ C_k(0)/(2α_eff λ_k). */
 export function atOneSmallAlpha(spectrum: Spectrum, p: SdParams): { uTilde: number; vTilde: number } {
   requireSpectrum(spectrum);
   requireSdParams(p);

@@ -1,5 +1,5 @@
 /**
- * Batch noise factor for b distinct indices drawn uniformly without replacement from N (THEORY §1):
+ * Batch noise factor for b distinct indices drawn uniformly without replacement from N (docs/theory.md §1):
  * γ = (N − b) / ((N − 1)·b); γ = 1 at b = 1 and γ = 0 at b = N.
  */
 export function batchNoise(N: number, b: number): number {

@@ -1,5 +1,5 @@
 /**
- * Euler's Γ function for the asymptotic constants of THEORY §5 (Γ(ζ + 1), Γ(2 − 1/ν)).
+ * Euler's Γ function for the asymptotic constants of docs/theory.md §5 (Γ(ζ + 1), Γ(2 − 1/ν)).
  * Lanczos approximation (g = 7, 9 coefficients; relative error ≲ 2e-15 on x ≥ 0.5) with the
  * reflection formula Γ(x)Γ(1 − x) = π/sin(πx) below 0.5.
  */

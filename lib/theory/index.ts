@@ -1,4 +1,4 @@
-/** Generating-function theory of SGD with momentum on the SD dynamics (THEORY §3–§7). */
+/** Generating-function theory of SGD with momentum on the SD dynamics (docs/theory.md §3–§7). */
 export * from "./params.ts";
 export * from "./propagators.ts";
 export * from "./atOne.ts";

@@ -1,5 +1,5 @@
 /**
- * The hyper-parameters the generating-function theory depends on (THEORY §2.4, §3):
+ * The hyper-parameters the generating-function theory depends on (docs/theory.md §2.4, §3):
  * learning rate α, momentum β, batch noise γ = (N − b)/((N − 1)b) (see lib/theory/batchNoise.ts)
  * and the SD parameter τ. γ and τ enter the per-mode quantities only through the product γτ.
  */
@@ -16,7 +16,7 @@ export interface SdParams {
   readonly tau: number;
 }
 
-/** SdParams from a batch size: γ = (N − b)/((N − 1)b) (THEORY §1). */
+/** SdParams from a batch size: γ = (N − b)/((N − 1)b) (docs/theory.md §1). */
 export function sdParams(N: number, alpha: number, beta: number, batchSize: number, tau: number): SdParams {
   return { alpha, beta, gamma: batchNoise(N, batchSize), tau };
 }

@@ -1,5 +1,5 @@
 /**
- * Per-mode generating functions and the two propagators of the SD dynamics (THEORY §3).
+ * Per-mode generating functions and the two propagators of the SD dynamics (docs/theory.md §3).
  *
  * Per mode k the SD map is linear in x = (C_k, J_k, P_k) plus the forcing γ a_k² Σ_l C_l (added to all
  * three components), with a = αλ_k, q = a²(1 − γτ) and
@@ -15,7 +15,7 @@
  * with numerators U: (1, β), V: (1, 2aβ − β − β², β³). [U_k]_t = [A_k^t (1,1,1)]_C and
  * [V_k]_t = [A_k^t (1,0,0)]_C.
  *
- * Propagators (THEORY §3): signal v_t = Σ_k C_k(0)[V_k]_t (the noiseless heavy-ball loss ×2N when γτ = 0),
+ * Propagators (docs/theory.md §3): signal v_t = Σ_k C_k(0)[V_k]_t (the noiseless heavy-ball loss ×2N when γτ = 0),
  * noise u_t = γα² Σ_k λ_k² [U_k]_{t−1} (u_0 = 0). Then σ_t = 2N·L_t solves σ_t = v_t + Σ_{s=1..t} u_s σ_{t−s}.
  * Both propagators for t = 0..T cost O(N·T) (one pass of the two recurrences per mode).
  */
@@ -42,7 +42,7 @@ function checkMode(lambda: number, p: SdParams, z: number): void {
   requireFinite("z", z);
 }
 
-/** S_k(z) = (1 − βz)(1 − [(1+β−a)² − 2β]z + β²z²) + γτa²z(1 + βz), a = αλ (THEORY §3). */
+/** S_k(z) = (1 − βz)(1 − [(1+β−a)² − 2β]z + β²z²) + γτa²z(1 + βz), a = αλ (docs/theory.md §3). */
 export function modeS(z: number, lambda: number, p: SdParams): number {
   checkMode(lambda, p, z);
   const { beta } = p;
@@ -51,12 +51,12 @@ export function modeS(z: number, lambda: number, p: SdParams): number {
   return (1 - beta * z) * (1 - pp * z + beta * beta * z * z) + p.gamma * p.tau * a * a * z * (1 + beta * z);
 }
 
-/** U_k(z) = (1 + βz)/S_k(z) (THEORY §3). */
+/** U_k(z) = (1 + βz)/S_k(z) (docs/theory.md §3). */
 export function modeU(z: number, lambda: number, p: SdParams): number {
   return (1 + p.beta * z) / modeS(z, lambda, p);
 }
 
-/** V_k(z) = ((1 − βz)(1 − β²z) + 2αλβz)/S_k(z) (THEORY §3). */
+/** V_k(z) = ((1 − βz)(1 − β²z) + 2αλβz)/S_k(z) (docs/theory.md §3). */
 export function modeV(z: number, lambda: number, p: SdParams): number {
   const { beta } = p;
   return ((1 - beta * z) * (1 - beta * beta * z) + 2 * p.alpha * lambda * beta * z) / modeS(z, lambda, p);
@@ -102,7 +102,7 @@ export interface Propagators {
   readonly u: Float64Array;
 }
 
-/** Both propagators for t = 0..T in one O(N·T) pass (THEORY §3). */
+/** Both propagators for t = 0..T in one O(N·T) pass (docs/theory.md §3). */
 export function propagators(spectrum: Spectrum, p: SdParams, T: number): Propagators {
   requireSpectrum(spectrum);
   requireSdParams(p);

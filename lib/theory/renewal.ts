@@ -1,5 +1,5 @@
 /**
- * SD loss by the renewal equation (THEORY §3), an independent route to the SD curve:
+ * SD loss by the renewal equation (docs/theory.md §3), an independent route to the SD curve:
  *   σ_t = v_t + Σ_{s=1..t} u_s σ_{t−s},   L_t = σ_t/(2N),
  * with the signal and noise propagators v, u of propagators.ts. Equivalent to the loss generating
  * function Σ_t L_t z^t = Ṽ(z)/(2N(1 − Ũ(z))). Direct convolution: O(T²/2) multiply-adds

@@ -1,5 +1,5 @@
 /**
- * Convergence of the SD dynamics and the critical learning rate (THEORY §4).
+ * Convergence of the SD dynamics and the critical learning rate (docs/theory.md §4).
  *
  * - Deterministic edge (b = N): −1 < β < 1 and 0 < αλ_max < 2(1 + β).
  * - Mini-batch: the SD loss converges iff Ũ(1) < 1, Ũ(1) taken from its closed form on the
@@ -15,7 +15,7 @@
  *   before the deterministic edge (for 0 < τ ≤ 1 its top-mode term alone is 1/τ ≥ 1 at the edge; for
  *   τ ≤ 0 it has a pole at or before the edge), so the cap below never binds; at γ = 0 the cap is the
  *   exact edge. (Perron–Frobenius for cone-preserving maps: Birkhoff–Vandergraft / Krein–Rutman.)
- *   For τ > 1 (M not positive) the criterion is THEORY's and is NOT exact in general: measured on
+ *   For τ > 1 (M not positive) the criterion (docs/theory.md §4) is NOT exact in general: measured on
  *   N = 12, λ_k = k^(−1.5), the spectral radius of M reaches 1 at α = 2.1686 where the capped
  *   α_crit is 2.0 (β = 0, b = 6, τ = 2: SD converges past the deterministic edge), and at α = 0.948
  *   where α_crit = 1.295 (β = 0, b = 1, τ = 2). Results for τ > 1 carry `proven: false`.
@@ -39,7 +39,7 @@ import {
   requireSpectrum,
 } from "./validate.ts";
 
-/** Deterministic edge of the learning rate: α < 2(1 + β)/λ_max (THEORY §4). */
+/** Deterministic edge of the learning rate: α < 2(1 + β)/λ_max (docs/theory.md §4). */
 export function deterministicEdge(lambdaMaxValue: number, beta: number): number {
   requireFinite("lambdaMax", lambdaMaxValue);
   if (!(lambdaMaxValue > 0)) throw new RangeError(`lambdaMax must be > 0, got ${lambdaMaxValue}`);
@@ -58,7 +58,7 @@ export interface Verdict {
 }
 
 /**
- * Converge/diverge verdict for the SD loss (THEORY §4): converges iff 0 < αλ_max < 2(1 + β), every
+ * Converge/diverge verdict for the SD loss (docs/theory.md §4): converges iff 0 < αλ_max < 2(1 + β), every
  * denominator (1 − β)(2(1 + β) − a_k) + γτa_k(1 + β) > 0, and Ũ(1) < 1. Exact for τ ≤ 1 or γ = 0.
  */
 export function verdict(spectrum: Spectrum, p: SdParams): Verdict {
@@ -96,7 +96,7 @@ export interface AlphaCrit {
   readonly proven: boolean;
 }
 
-/** α_crit(β) with which bound is active (THEORY §4). */
+/** α_crit(β) with which bound is active (docs/theory.md §4). */
 export function alphaCritInfo(lambda: Float64Array, beta: number, gamma: number, tau: number): AlphaCrit {
   requireEigenvalues("lambda", lambda);
   requireOpenInterval("beta", beta, -1, 1);
@@ -105,7 +105,7 @@ export function alphaCritInfo(lambda: Float64Array, beta: number, gamma: number,
   return alphaCritRaw(lambda, lambdaMax(lambda), beta, gamma, tau);
 }
 
-/** α_crit(β): first α with Ũ(1) = 1, capped by the deterministic edge (THEORY §4). */
+/** α_crit(β): first α with Ũ(1) = 1, capped by the deterministic edge (docs/theory.md §4). */
 export function alphaCrit(lambda: Float64Array, beta: number, gamma: number, tau: number): number {
   return alphaCritInfo(lambda, beta, gamma, tau).alpha;
 }
@@ -178,7 +178,7 @@ function solveIncreasing(
 
 /**
  * The learning rate α at which Ũ(1) reaches a target value in (0, Ũ(1; α_hi)) at momentum β (the exact
- * inverse of the closed form; e.g. the optimal-Ũ(1) predictions of THEORY §7). RangeError if the
+ * inverse of the closed form; e.g. the optimal-Ũ(1) predictions of docs/theory.md §7). RangeError if the
  * target is not reached before the deterministic edge.
  */
 export function alphaForUTilde(lambda: Float64Array, beta: number, gamma: number, tau: number, target: number): number {
@@ -198,7 +198,7 @@ export function alphaForUTilde(lambda: Float64Array, beta: number, gamma: number
 }
 
 /**
- * λ_c from Σ_k λ_k/(τλ_k + λ_c) = 1 (THEORY §4), by bisection on λ_c > max(0, −τλ_max), where the
+ * λ_c from Σ_k λ_k/(τλ_k + λ_c) = 1 (docs/theory.md §4), by bisection on λ_c > max(0, −τλ_max), where the
  * left side decreases from +∞ (or N/τ for τ > 0) to 0. Requires τ < N when τ > 0 (else no root).
  */
 export function lambdaC(lambda: Float64Array, tau: number): number {
@@ -230,14 +230,14 @@ export function lambdaC(lambda: Float64Array, tau: number): number {
   return 0.5 * (lo + hi);
 }
 
-/** β → 1 asymptote of the critical learning rate: α_crit ≃ 2(1 − β)/(γλ_c) (THEORY §4). */
+/** β → 1 asymptote of the critical learning rate: α_crit ≃ 2(1 − β)/(γλ_c) (docs/theory.md §4). */
 export function alphaCritHighMomentum(lambda: Float64Array, beta: number, gamma: number, tau: number): number {
   requireOpenInterval("beta", beta, -1, 1);
   if (!(gamma > 0) || !Number.isFinite(gamma)) throw new RangeError(`gamma must be a finite number > 0, got ${gamma}`);
   return (2 * (1 - beta)) / (gamma * lambdaC(lambda, tau));
 }
 
-/** Small-α line: α_eff,crit ≈ 2/(γ Σ_k λ_k) (THEORY §4). */
+/** Small-α line: α_eff,crit ≈ 2/(γ Σ_k λ_k) (docs/theory.md §4). */
 export function alphaEffCritSmall(lambda: Float64Array, gamma: number): number {
   requireEigenvalues("lambda", lambda);
   if (!(gamma > 0) || !Number.isFinite(gamma)) throw new RangeError(`gamma must be a finite number > 0, got ${gamma}`);

@@ -55,7 +55,7 @@ export function requireSpectrum(spectrum: Spectrum): void {
   }
 }
 
-/** α > 0, −1 < β < 1, γ ≥ 0 finite, τ finite (THEORY §2.4, §4). */
+/** α > 0, −1 < β < 1, γ ≥ 0 finite, τ finite (docs/theory.md §2.4, §4). */
 export function requireSdParams(p: SdParams): void {
   if (p === null || typeof p !== "object") throw new RangeError("params must be an object {alpha, beta, gamma, tau}");
   requirePositive("alpha", p.alpha);

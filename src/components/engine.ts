@@ -6,7 +6,7 @@ export { syntheticSpectrum } from "../../lib/problem/synthetic.ts";
 export { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
 export { batchNoise } from "../../lib/theory/batchNoise.ts";
 export { constantSchedule } from "../../lib/schedule/constant.ts";
-// the generating-function theory (THEORY §3–§7)
+// the generating-function theory (docs/theory.md §3–§7)
 export { uTildeAtOne, vTildeAtOne } from "../../lib/theory/atOne.ts";
 export {
   alphaCritCurve,
