@@ -24,16 +24,31 @@ test("rescale: λ_max(K̂) = 1; rescale off keeps K/N", () => {
   const rng = new Rng(1);
   const X = rng.normals(N * 5);
   const K = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
-    let s = 0;
-    for (let f = 0; f < 5; f++) s += X[i * 5 + f] * X[j * 5 + f];
-    K[i * N + j] = s;
-  }
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let f = 0; f < 5; f++) s += X[i * 5 + f] * X[j * 5 + f];
+      K[i * N + j] = s;
+    }
   const d = rng.normals(N);
   const scaled = kernelProblem(K, d);
   assert.ok(Math.abs(scaled.lambda[0] - 1) < 1e-14);
   const raw = kernelProblem(K, d, { rescale: false });
-  assert.ok(Math.abs(raw.lambda[0] / scaled.lambda[0] - raw.khat[0] / scaled.khat[0]) < 1e-12);
+  for (let i = 0; i < N * N; i++) assert.equal(raw.khat[i], K[i] / N, `rescale off: K̂ = K/N at ${i}`);
+  // λ_max(K) independently: K = XXᵀ has the nonzero spectrum of the 5×5 XᵀX (power iteration, Rayleigh quotient)
+  const G = new Float64Array(25);
+  for (let a = 0; a < 5; a++)
+    for (let c = 0; c < 5; c++) for (let i = 0; i < N; i++) G[a * 5 + c] += X[i * 5 + a] * X[i * 5 + c];
+  let v = [1, 1, 1, 1, 1];
+  let top = 0;
+  for (let it = 0; it < 2000; it++) {
+    const w = v.map((_, a) => v.reduce((acc, x, c) => acc + G[a * 5 + c] * x, 0));
+    top = w.reduce((acc, x, a) => acc + x * v[a], 0);
+    const nrm = Math.hypot(...w);
+    v = w.map((x) => x / nrm);
+  }
+  assert.ok(Math.abs(raw.lambda[0] - top / N) <= 1e-12 * raw.lambda[0], `λ_max(K)/N ${raw.lambda[0]} vs ${top / N}`);
+  for (let i = 0; i < N * N; i++) assert.ok(Math.abs(scaled.khat[i] - K[i] / top) <= 1e-13, `K̂ = K/λ_max(K) at ${i}`);
   // rank 5: eigenvalues past the 5th vanish (to round-off)
   assert.ok(Math.abs(scaled.lambda[5]) < 1e-13);
 });

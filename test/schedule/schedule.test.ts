@@ -1,11 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { constantSchedule, jacobiSchedule, makeSchedule, powerSchedule, jacobiLr, jacobiMomentum, fromPytorchMomentum, toPytorchMomentum } from "../../lib/schedule/index.ts";
+import {
+  constantSchedule,
+  jacobiSchedule,
+  makeSchedule,
+  powerSchedule,
+  jacobiLr,
+  jacobiMomentum,
+  fromPytorchMomentum,
+  toPytorchMomentum,
+} from "../../lib/schedule/index.ts";
 import type { Schedule } from "../../lib/types.ts";
 
 /** Jacobi polynomial P_n^(a,b)(x) for n = 0..T by the classical three-term recurrence (DLMF 18.9.1–2). */
 function jacobiPolys(T: number, a: number, b: number, x: number): number[] {
-  const P = [1, (a + 1) + ((a + b + 2) * (x - 1)) / 2];
+  const P = [1, a + 1 + ((a + b + 2) * (x - 1)) / 2];
   for (let n = 2; n <= T; n++) {
     const s = 2 * n + a + b;
     const lhs = 2 * n * (n + a + b) * (s - 2);
@@ -25,7 +34,7 @@ function jacobiAtOne(n: number, a: number): number {
 
 /**
  * Noiseless heavy ball on one mode λ, d_0 = 1, step t uses index t−1, in the momentum convention of
- * the moment equations (THEORY §2.3–2.4, v = d_{t+1} − d_t): v ← β v − α λ d, d ← d + v.
+ * the moment equations (docs/theory.md §2.3–2.4, v = d_{t+1} − d_t): v ← β v − α λ d, d ← d + v.
  */
 function residuals(s: Schedule, lambda: number, T: number): number[] {
   let d = 1;
@@ -39,9 +48,18 @@ function residuals(s: Schedule, lambda: number, T: number): number[] {
   return out;
 }
 
-const params: [number, number][] = [[0, 0], [0.5, -0.5], [1.5, 0.25], [3, 1], [-0.5, 2]];
+const params: [number, number][] = [
+  [0, 0],
+  [0.5, -0.5],
+  [1.5, 0.25],
+  [3, 1],
+  [-0.5, 2],
+];
 
-test("Jacobi schedule: noiseless residual polynomial = P_t^(a,b)(1 − lr·λ)/P_t^(a,b)(1) to 1e-12 (relative to max(1, |P|); exact indexing)", () => {
+const JACOBI_TITLE =
+  "Jacobi schedule: noiseless residual polynomial = P_t^(a,b)(1 − lr·λ)/P_t^(a,b)(1) to 1e-12 " +
+  "(relative to max(1, |P|); exact indexing)";
+test(JACOBI_TITLE, () => {
   const T = 60;
   let worst = 0;
   for (const [a, b] of params) {
@@ -159,7 +177,8 @@ test("momentum conventions: PyTorch-form and classic-form loops agree through th
     // a PyTorch-style schedule run in the classic form after conversion
     const torch = residualsPytorch(power, lam, T);
     const classic = residuals(fromPytorchMomentum(power), lam, T);
-    for (let t = 0; t <= T; t++) assert.ok(Math.abs(torch[t] - classic[t]) <= 1e-12 * Math.max(1, Math.abs(classic[t])));
+    for (let t = 0; t <= T; t++)
+      assert.ok(Math.abs(torch[t] - classic[t]) <= 1e-12 * Math.max(1, Math.abs(classic[t])));
     // the Jacobi schedule run by a PyTorch-form optimizer after conversion still gives the Jacobi polynomial
     const viaTorch = residualsPytorch(toPytorchMomentum(jac), lam, T);
     const want = residuals(jac, lam, T);

@@ -1,20 +1,25 @@
 // Independent reference computations for the theory tests: the per-mode 3×3 matrix A_k written out
-// from THEORY §3, a 3×3 Gaussian-elimination solve, the whole 3N×3N SD operator written out from the
-// update rule of THEORY §2.4, its spectral radius by repeated squaring, and SD runs through the regime.
+// from docs/theory.md §3, a 3×3 Gaussian-elimination solve, the whole 3N×3N SD operator written out from the
+// update rule of docs/theory.md §2.4, its spectral radius by repeated squaring, and SD runs through the regime.
 import type { Spectrum } from "../../lib/types.ts";
 import { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
 import { constantSchedule } from "../../lib/schedule/constant.ts";
 
-/** Synthetic spectrum (THEORY §1): λ_k = k^(−ν), C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1). */
+/** Synthetic spectrum (docs/theory.md §1): λ_k = k^(−ν), C_k(0) = k^(−κ−1)/Σ_j j^(−κ−1). */
 export function powerLawSpectrum(N: number, nu: number, kappa: number): Spectrum {
-  const lambda = new Float64Array(N), c0 = new Float64Array(N);
+  const lambda = new Float64Array(N),
+    c0 = new Float64Array(N);
   let s = 0;
-  for (let k = N; k >= 1; k--) { lambda[k - 1] = Math.pow(k, -nu); c0[k - 1] = Math.pow(k, -kappa - 1); s += c0[k - 1]; }
+  for (let k = N; k >= 1; k--) {
+    lambda[k - 1] = Math.pow(k, -nu);
+    c0[k - 1] = Math.pow(k, -kappa - 1);
+    s += c0[k - 1];
+  }
   for (let k = 0; k < N; k++) c0[k] /= s;
   return { N, lambda, c0 };
 }
 
-/** A_k of THEORY §3 (row-major 3×3), a = αλ, q = a²(1 − γτ). */
+/** A_k of docs/theory.md §3 (row-major 3×3), a = αλ, q = a²(1 − γτ). */
 export function modeMatrix(a: number, beta: number, gammaTau: number): number[] {
   const q = a * a * (1 - gammaTau);
   const b2 = beta * beta;
@@ -22,12 +27,20 @@ export function modeMatrix(a: number, beta: number, gammaTau: number): number[] 
 }
 
 export function matVec3(A: number[], x: number[]): number[] {
-  return [A[0] * x[0] + A[1] * x[1] + A[2] * x[2], A[3] * x[0] + A[4] * x[1] + A[5] * x[2], A[6] * x[0] + A[7] * x[1] + A[8] * x[2]];
+  return [
+    A[0] * x[0] + A[1] * x[1] + A[2] * x[2],
+    A[3] * x[0] + A[4] * x[1] + A[5] * x[2],
+    A[6] * x[0] + A[7] * x[1] + A[8] * x[2],
+  ];
 }
 
 /** Solve the 3×3 system M x = r by Gaussian elimination with partial pivoting. */
 export function solve3(M: number[], r: number[]): number[] {
-  const a = [[M[0], M[1], M[2], r[0]], [M[3], M[4], M[5], r[1]], [M[6], M[7], M[8], r[2]]];
+  const a = [
+    [M[0], M[1], M[2], r[0]],
+    [M[3], M[4], M[5], r[1]],
+    [M[6], M[7], M[8], r[2]],
+  ];
   for (let c = 0; c < 3; c++) {
     let p = c;
     for (let i = c + 1; i < 3; i++) if (Math.abs(a[i][c]) > Math.abs(a[p][c])) p = i;
@@ -55,9 +68,16 @@ export function det3(M: number[]): number {
   return M[0] * (M[4] * M[8] - M[5] * M[7]) - M[1] * (M[3] * M[8] - M[5] * M[6]) + M[2] * (M[3] * M[7] - M[4] * M[6]);
 }
 
-/** The 3N×3N SD operator (state C_1..C_N, J_1..J_N, P_1..P_N) written out from THEORY §2.4. */
-export function sdOperator(lambda: Float64Array, alpha: number, beta: number, gamma: number, tau: number): Float64Array {
-  const N = lambda.length, n = 3 * N;
+/** The 3N×3N SD operator (state C_1..C_N, J_1..J_N, P_1..P_N) written out from docs/theory.md §2.4. */
+export function sdOperator(
+  lambda: Float64Array,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  tau: number,
+): Float64Array {
+  const N = lambda.length,
+    n = 3 * N;
   const M = new Float64Array(n * n);
   for (let k = 0; k < N; k++) {
     const a = alpha * lambda[k];
@@ -66,10 +86,18 @@ export function sdOperator(lambda: Float64Array, alpha: number, beta: number, ga
     for (let l = 0; l < N; l++) pi[l] += a * a * gamma;
     pi[N + k] += -2 * beta * a;
     pi[2 * N + k] += beta * beta;
-    const rc = k * n, rj = (N + k) * n, rp = (2 * N + k) * n;
-    for (let j = 0; j < n; j++) { M[rc + j] = pi[j]; M[rj + j] = pi[j]; M[rp + j] = pi[j]; }
-    M[rc + k] += 1 - 2 * a; M[rc + N + k] += 2 * beta; // C' = (1 − 2a)C + 2βJ + Π
-    M[rj + N + k] += beta; M[rj + k] += -a;             // J' = βJ − aC + Π
+    const rc = k * n,
+      rj = (N + k) * n,
+      rp = (2 * N + k) * n;
+    for (let j = 0; j < n; j++) {
+      M[rc + j] = pi[j];
+      M[rj + j] = pi[j];
+      M[rp + j] = pi[j];
+    }
+    M[rc + k] += 1 - 2 * a;
+    M[rc + N + k] += 2 * beta; // C' = (1 − 2a)C + 2βJ + Π
+    M[rj + N + k] += beta;
+    M[rj + k] += -a; // J' = βJ − aC + Π
   }
   return M;
 }
@@ -112,7 +140,10 @@ export function sdLosses(spectrum: Spectrum, alpha: number, beta: number, batchS
   const losses: number[] = [];
   const run = spectralDiagonal(spectrum, { schedule: constantSchedule(alpha, beta), batchSize, nSteps: T, tau });
   let r = run.next();
-  while (!r.done) { losses.push(r.value.loss); r = run.next(); }
+  while (!r.done) {
+    losses.push(r.value.loss);
+    r = run.next();
+  }
   return { losses, status: r.value.status };
 }
 

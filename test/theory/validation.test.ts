@@ -8,7 +8,11 @@ const SP = powerLawSpectrum(10, 1.5, 1);
 const P = { alpha: 0.5, beta: 0.3, gamma: 0.1, tau: 1 };
 
 function throwsNaming(fn: () => unknown, name: string): void {
-  assert.throws(fn, (e: unknown) => e instanceof RangeError && e.message.includes(name), `expected a RangeError naming ${name}`);
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof RangeError && e.message.includes(name),
+    `expected a RangeError naming ${name}`,
+  );
 }
 
 test("SD parameters: alpha > 0, beta ∈ (−1, 1), gamma ≥ 0, tau finite", () => {
@@ -25,7 +29,8 @@ test("SD parameters: alpha > 0, beta ∈ (−1, 1), gamma ≥ 0, tau finite", ()
 test("spectrum and horizon", () => {
   throwsNaming(() => th.uTildeAtOne({ ...SP, N: 11 }, P), "spectrum.lambda");
   throwsNaming(() => th.vTildeAtOne({ ...SP, c0: new Float64Array(9) }, P), "spectrum.c0");
-  const bad = SP.lambda.slice(); bad[3] = -1;
+  const bad = SP.lambda.slice();
+  bad[3] = -1;
   throwsNaming(() => th.propagators({ ...SP, lambda: bad }, P, 5), "spectrum.lambda[3]");
   throwsNaming(() => th.propagators(SP, P, 2.5), "T");
   throwsNaming(() => th.modeTaylorU(1, P, -1), "T");
@@ -35,7 +40,10 @@ test("spectrum and horizon", () => {
 test("stability and asymptotics inputs", () => {
   throwsNaming(() => th.alphaCrit(SP.lambda, 1.2, 0.1, 1), "beta");
   throwsNaming(() => th.alphaCritCurve(SP.lambda, new Float64Array([0, 1]), 0.1, 1), "betas[1]");
-  throwsNaming(() => th.uTildeAtOneGrid(SP.lambda, new Float64Array([0.1, -1]), new Float64Array([0]), 0.1, 1), "alphas[1]");
+  throwsNaming(
+    () => th.uTildeAtOneGrid(SP.lambda, new Float64Array([0.1, -1]), new Float64Array([0]), 0.1, 1),
+    "alphas[1]",
+  );
   throwsNaming(() => th.lambdaC(SP.lambda, 20), "tau");
   throwsNaming(() => th.alphaCritHighMomentum(SP.lambda, 0.9, 0, 1), "gamma");
   throwsNaming(() => th.alphaForUTilde(SP.lambda, 0, 0.1, 1, -1), "target");
@@ -49,6 +57,13 @@ test("stability and asymptotics inputs", () => {
   throwsNaming(() => th.signalPhaseLoss(100, inp), "uTilde");
   throwsNaming(() => th.noisePhaseLoss(0, { ...inp, uTilde: 0.2 }), "t");
   throwsNaming(() => th.transitionTime({ ...inp, uTilde: 0.2 }), "noise-dominated"); // ζ = 0.5: signal phase
-  throwsNaming(() => th.asymptoticLoss(10, { ...inp, uTilde: 0.2, powerLaw: { ...inp.powerLaw, nu: 0.9 } }), "powerLaw.nu");
-  throwsNaming(() => th.negativeMomentumConditions({ N: 2, lambda: new Float64Array([1, 0]), c0: new Float64Array([0.5, 0.5]) }, 2), "spectrum.lambda[1]");
+  throwsNaming(
+    () => th.asymptoticLoss(10, { ...inp, uTilde: 0.2, powerLaw: { ...inp.powerLaw, nu: 0.9 } }),
+    "powerLaw.nu",
+  );
+  throwsNaming(
+    () =>
+      th.negativeMomentumConditions({ N: 2, lambda: new Float64Array([1, 0]), c0: new Float64Array([0.5, 0.5]) }, 2),
+    "spectrum.lambda[1]",
+  );
 });
