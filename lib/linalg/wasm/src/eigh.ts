@@ -510,3 +510,217 @@ export function rotatePanel(base: usize, nsweep: i32, sweeps: usize, cs: usize):
     v128.store(ptr, z7, 112);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. secular: eigenpairs of diag(d) + ρ z zᵀ (the merge of divide and conquer), the twin of `secular` in
+//    lib/linalg/ts/tridiagonalSecular.ts (same iteration, same stopping rule; its module doc has the maths).
+//    Root j is λ_j = dor_j + τ_j with dor_j = d[o_j] its nearer pole, so that Δ_ij = (d_i − dor_j) − τ_j.
+//    Every O(k) loop runs over f64x2 pairs of components.
+
+const EPS: f64 = 2.220446049250313e-16; // 2^-52
+const MAX_ITER: i32 = 100;
+
+// second results of the helpers below (AssemblyScript has no tuples)
+let sumV: f64 = 0; // Σ z_i·t_i, t_i = z_i/Δ_i
+let sumT2: f64 = 0; // Σ t_i²
+let sumAbs: f64 = 0; // Σ |z_i·t_i|
+let rootTau: f64 = 0;
+
+/** The three sums over i ∈ [i0, i1) at λ = dor + τ (into sumV, sumT2, sumAbs). */
+function sums(d: usize, z: usize, i0: i32, i1: i32, dor: f64, tau: f64): void {
+  const dv = f64x2.splat(dor);
+  const tv = f64x2.splat(tau);
+  let v = f64x2.splat(0), t2 = f64x2.splat(0), ab = f64x2.splat(0);
+  let i = i0;
+  for (; i + 1 < i1; i += 2) {
+    const o = <usize>i << 3;
+    const zi = v128.load(z + o);
+    const t = f64x2.div(zi, f64x2.sub(f64x2.sub(v128.load(d + o), dv), tv));
+    const zt = f64x2.mul(zi, t);
+    v = f64x2.add(v, zt);
+    t2 = f64x2.add(t2, f64x2.mul(t, t));
+    ab = f64x2.add(ab, f64x2.abs(zt));
+  }
+  let sv = hsum(v), st = hsum(t2), sa = hsum(ab);
+  if (i < i1) {
+    const o = <usize>i << 3;
+    const zi = load<f64>(z + o);
+    const t = zi / ((load<f64>(d + o) - dor) - tau);
+    sv += zi * t;
+    st += t * t;
+    sa += Math.abs(zi * t);
+  }
+  sumV = sv;
+  sumT2 = st;
+  sumAbs = sa;
+}
+
+/** Root j: returns dor = d[o] and leaves τ in rootTau (see the TS twin for the iteration). */
+function secularRoot(k: i32, d: usize, z: usize, rho: f64, zz: f64, j: i32): f64 {
+  const rinv = 1.0 / rho;
+  const last = j == k - 1;
+  const p = last ? k - 2 : j;
+  const q = p + 1;
+  let o: i32, lo: f64, hi: f64, tau: f64;
+  if (last) {
+    o = k - 1;
+    lo = 0;
+    hi = rho * zz;
+    tau = 0.5 * hi;
+    sums(d, z, 0, k, load<f64>(d + (<usize>o << 3)), tau);
+    if (rinv + sumV > 0) hi = tau;
+    else lo = tau;
+  } else {
+    const dj = load<f64>(d + (<usize>j << 3));
+    const mid = 0.5 * (load<f64>(d + (<usize>(j + 1) << 3)) - dj);
+    sums(d, z, 0, k, dj, mid);
+    if (rinv + sumV >= 0) {
+      o = j;
+      lo = 0;
+      hi = mid;
+      tau = mid;
+    } else {
+      o = j + 1;
+      lo = -mid;
+      hi = 0;
+      tau = -mid;
+    }
+  }
+  const dor = load<f64>(d + (<usize>o << 3));
+  const dop = load<f64>(d + (<usize>p << 3)) - dor;
+  const doq = load<f64>(d + (<usize>q << 3)) - dor;
+  for (let iter = 0; iter < MAX_ITER; iter++) {
+    sums(d, z, 0, p + 1, dor, tau);
+    const psi = sumV, dpsi = sumT2;
+    let abs = sumAbs;
+    sums(d, z, p + 1, k, dor, tau);
+    const phi = sumV, dphi = sumT2;
+    abs += sumAbs;
+    const f = rinv + psi + phi;
+    if (Math.abs(f) <= EPS * (8 * abs + 2 * rinv + Math.abs(tau) * (dpsi + dphi))) break;
+    if (f < 0) lo = tau;
+    else hi = tau;
+    const Dp = dop - tau;
+    const Dq = doq - tau;
+    const c = f - Dp * dpsi - Dq * dphi;
+    const a = (Dp + Dq) * f - Dp * Dq * (dpsi + dphi);
+    const b = Dp * Dq * f;
+    const etaLo = Math.max(last ? Dq : Dp, lo - tau);
+    const etaHi = Math.min(last ? Infinity : Dq, hi - tau);
+    let eta: f64 = NaN;
+    if (c == 0) eta = b / a;
+    else {
+      const disc = a * a - 4 * b * c;
+      if (disc >= 0) {
+        const s = Math.sqrt(disc);
+        const h = 0.5 * (a >= 0 ? a + s : a - s);
+        const r1 = h / c;
+        const r2 = h != 0 ? b / h : NaN;
+        eta = r1 > etaLo && r1 < etaHi ? r1 : r2;
+      }
+    }
+    let next = eta > etaLo && eta < etaHi ? tau + eta : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi) || next == tau) {
+      next = 0.5 * (lo + hi);
+      if (next == tau || !(next > lo && next < hi)) break;
+    }
+    tau = next;
+  }
+  rootTau = tau;
+  return dor;
+}
+
+/**
+ * Eigenvalues lambda (ascending, k) and unit eigenvectors of diag(d) + ρ z zᵀ: component i of the vector of
+ * λ_j at Y[rowOf[i]·k + j] (rowOf: int32). Work: dorv, tauv, zhat, rnorm (k doubles each).
+ */
+export function secular(k: i32, d: usize, z: usize, rho: f64, lambda: usize, Y: usize, rowOf: usize,
+  dorv: usize, tauv: usize, zhat: usize, rnorm: usize): void {
+  if (k == 1) {
+    store<f64>(lambda, load<f64>(d) + rho * load<f64>(z) * load<f64>(z));
+    store<f64>(Y, 1.0);
+    return;
+  }
+  let zz: f64 = 0;
+  for (let i = 0; i < k; i++) zz += load<f64>(z + (<usize>i << 3)) * load<f64>(z + (<usize>i << 3));
+  for (let j = 0; j < k; j++) {
+    const o = <usize>j << 3;
+    const dor = secularRoot(k, d, z, rho, zz, j);
+    store<f64>(dorv + o, dor);
+    store<f64>(tauv + o, rootTau);
+    store<f64>(lambda + o, dor + rootTau);
+  }
+  // Löwner: ẑ_i² = −Δ_ii ∏_{j≠i} Δ_ij / (d_i − d_j)
+  for (let i = 0; i < k; i++) {
+    const o = <usize>i << 3;
+    store<f64>(zhat + o, -((load<f64>(d + o) - load<f64>(dorv + o)) - load<f64>(tauv + o)));
+  }
+  for (let j = 0; j < k; j++) {
+    const jo = <usize>j << 3;
+    lownerFactors(d, zhat, 0, j, load<f64>(d + jo), load<f64>(dorv + jo), load<f64>(tauv + jo));
+    lownerFactors(d, zhat, j + 1, k, load<f64>(d + jo), load<f64>(dorv + jo), load<f64>(tauv + jo));
+  }
+  for (let i = 0; i < k; i++) {
+    const o = <usize>i << 3;
+    const r = Math.sqrt(load<f64>(zhat + o));
+    store<f64>(zhat + o, load<f64>(z + o) < 0 ? -r : r);
+  }
+  // column norms, then the rows of Y
+  for (let j = 0; j < k; j++) {
+    const jo = <usize>j << 3;
+    const dv = f64x2.splat(load<f64>(dorv + jo));
+    const tv = f64x2.splat(load<f64>(tauv + jo));
+    let acc = f64x2.splat(0);
+    let i = 0;
+    for (; i + 1 < k; i += 2) {
+      const o = <usize>i << 3;
+      const v = f64x2.div(v128.load(zhat + o), f64x2.sub(f64x2.sub(v128.load(d + o), dv), tv));
+      acc = f64x2.add(acc, f64x2.mul(v, v));
+    }
+    let s = hsum(acc);
+    if (i < k) {
+      const o = <usize>i << 3;
+      const v = load<f64>(zhat + o) / ((load<f64>(d + o) - load<f64>(dorv + jo)) - load<f64>(tauv + jo));
+      s += v * v;
+    }
+    store<f64>(rnorm + jo, 1.0 / Math.sqrt(s));
+  }
+  const k8 = (<usize>k) << 3;
+  for (let i = 0; i < k; i++) {
+    const io = <usize>i << 3;
+    const di = load<f64>(d + io);
+    const zi = load<f64>(zhat + io);
+    const dv = f64x2.splat(di);
+    const zv = f64x2.splat(zi);
+    const row = Y + <usize>load<i32>(rowOf + (<usize>i << 2)) * k8;
+    let j = 0;
+    for (; j + 1 < k; j += 2) {
+      const o = <usize>j << 3;
+      const den = f64x2.sub(f64x2.sub(dv, v128.load(dorv + o)), v128.load(tauv + o));
+      v128.store(row + o, f64x2.mul(f64x2.div(zv, den), v128.load(rnorm + o)));
+    }
+    if (j < k) {
+      const o = <usize>j << 3;
+      store<f64>(row + o, (zi / ((di - load<f64>(dorv + o)) - load<f64>(tauv + o))) * load<f64>(rnorm + o));
+    }
+  }
+}
+
+/** zhat_i ·= ((d_i − dor) − τ)/(d_i − dj) for i ∈ [i0, i1). */
+function lownerFactors(d: usize, zhat: usize, i0: i32, i1: i32, dj: f64, dor: f64, tau: f64): void {
+  const djv = f64x2.splat(dj);
+  const dv = f64x2.splat(dor);
+  const tv = f64x2.splat(tau);
+  let i = i0;
+  for (; i + 1 < i1; i += 2) {
+    const o = <usize>i << 3;
+    const di = v128.load(d + o);
+    const f = f64x2.div(f64x2.sub(f64x2.sub(di, dv), tv), f64x2.sub(di, djv));
+    v128.store(zhat + o, f64x2.mul(v128.load(zhat + o), f));
+  }
+  if (i < i1) {
+    const o = <usize>i << 3;
+    const di = load<f64>(d + o);
+    store<f64>(zhat + o, load<f64>(zhat + o) * (((di - dor) - tau) / (di - dj)));
+  }
+}
