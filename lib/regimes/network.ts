@@ -1,7 +1,7 @@
 /**
- * The network regime (THEORY §2.1): the two-layer ReLU network of lib/model/network.ts trained by
- * mini-batch SGD with momentum on ½·MSE of the batch, the full-train loss ½·mean((f(X) − y)²) recorded
- * every step (step 0 = the initial network).
+ * The network regime (docs/theory.md §2.1): the two-layer ReLU network of lib/model/network.ts trained by
+ * mini-batch SGD with momentum on ½·MSE of the batch, the full-train loss ½·mean((f(X) − y)²) recorded at
+ * every step, or at the steps asked for (step 0 = the initial network).
  *
  * Optimiser: PyTorch's torch.optim.SGD rule, for every parameter θ with batch gradient g:
  *     buf ← β·buf + g,   θ ← θ − lr·buf          (buf starts at 0, no dampening, no Nesterov),
@@ -15,19 +15,23 @@
  * (`applyLrScale: false` reproduces the reference's four-regime script, which forgets it) and returned
  * with the outcome either way.
  *
- * Full-train loss in O(N·b·H) a step ("gram", the default) instead of a forward pass's O(N·d·H):
- * every first-layer gradient lies in the span of the batch inputs,
- *     ∂L_B/∂W₁ = (1/b) Σ_{i∈B} δ_i x_iᵀ/√d,   ∂L_B/∂b₁ = (1/b) Σ_{i∈B} δ_i,   δ_i = r_i·w₂ ⊙ 1[z_i > 0]/√H,
- * so the first-layer momentum buffer seen through the data, Q = X buf_W₁ᵀ/√d + 1 buf_b₁ᵀ (N×H), obeys
- *     Q ← β·Q + (1/b)·Ĝ[:, B]·Δ_B       (Ĝ = XXᵀ/d + 11ᵀ, Δ_B the b×H matrix of the δ_i)
- * and the pre-activations of all N points follow exactly: Z ← Z − lr·Q. One GEMM (N×b by b×H) and one
- * fused pass over Z and Q give every output f = ReLU(Z)·w₂/√H. Everything here is float64 (the dense
- * products through `denseKernels()`); test/regimes/network.test.ts checks the result against a plain
- * forward pass (float64, and tfjs in float32). `fullLoss: "forward"` recomputes Z = XW₁ᵀ/√d + b₁ by a
- * GEMM every step instead (the reference's cost, kept as the baseline; it needs the explicit W₁).
- *
- * The explicit first-layer weights W₁ (H×d) and their buffer cost O(b·d·H + d·H) a step; they are kept only
- * with `trackWeights: true` (or fullLoss "forward"). b₁ and w₂ are always explicit (O(b·H)).
+ * The full-train loss, three ways that give the same numbers (test/regimes/network.test.ts: 1e-10):
+ *  - "gram", O(N·b·H) a step instead of a forward pass's O(N·d·H): every first-layer gradient lies in the span
+ *    of the batch inputs,
+ *        ∂L_B/∂W₁ = (1/b) Σ_{i∈B} δ_i x_iᵀ/√d,   ∂L_B/∂b₁ = (1/b) Σ_{i∈B} δ_i,
+ *        δ_i = r_i·w₂ ⊙ 1[z_i > 0]/√H,
+ *    so the first-layer momentum buffer seen through the data, Q = X buf_W₁ᵀ/√d + 1 buf_b₁ᵀ (N×H), obeys
+ *        Q ← β·Q + (1/b)·Ĝ[:, B]·Δ_B       (Ĝ = XXᵀ/d + 11ᵀ, Δ_B the b×H matrix of the δ_i)
+ *    and the pre-activations of all N points follow exactly: Z ← Z − lr·Q, giving every output
+ *    f = ReLU(Z)·w₂/√H, every step: the Gram step kernel (./gramStep.ts; natively one sweep over Z and Q).
+ *  - "forward": the explicit W₁ (H×d) and its buffer, updated from the batch in O(b·d·H + d·H), and a forward
+ *    pass Z = XW₁ᵀ/√d + 1 b₁ᵀ by a GEMM every step (the reference's cost, kept as the baseline).
+ *  - "sparse": the same explicit batch step, and the forward pass only at the steps whose loss is needed
+ *    (recorded or tracked); the batch's own pre-activations X_B W₁ᵀ/√d + b₁ cost O(b·d·H).
+ * `fullLoss: "auto"` (the default of `network`) takes the cheapest for the run's recorded steps by an operation
+ * count (fullLossCosts). Everything is float64 (dense products through `denseKernels()`); the tests also check
+ * against a plain forward pass and tfjs in float32. The explicit W₁ is kept by "forward" and "sparse", and by
+ * "gram" only with `trackWeights: true`; b₁ and w₂ are always explicit (O(b·H)).
  *
  * Batches: as the linearized regime (lib/regimes/linearized.ts), `new Rng(replicateSeed(seed, replicate))`,
  * a permutation starting at the identity and `sampleWithoutReplacement` each step, so replicate r of a
@@ -40,10 +44,16 @@ import { Rng } from "../random/rng.ts";
 import { toPytorchMomentum } from "../schedule/convention.ts";
 import type { RunOptions, RunOutcome, StepRecord } from "../types.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
+import type { GramStepKernel } from "./gramStep.ts";
+import { gramStepKernel } from "./gramStepBackend.ts";
 import { replicateSeed } from "./linearized.ts";
 import {
-  augmentedGram, checkRegression, outputsFromPreActivations, preActivations,
-  type NetworkParams, type Regression,
+  augmentedGram,
+  checkRegression,
+  outputsFromPreActivations,
+  preActivations,
+  type NetworkParams,
+  type Regression,
 } from "../model/network.ts";
 import { shouldTrack } from "./tracking.ts";
 
@@ -79,7 +89,11 @@ export interface PrepareNetworkOptions {
 }
 
 /** Computes Ĝ, Z₀ and lr_scale = N/λ_max(K_emp) for an initial network. */
-export function prepareNetwork(data: Regression, params: NetworkParams, options: PrepareNetworkOptions = {}): NetworkSetup {
+export function prepareNetwork(
+  data: Regression,
+  params: NetworkParams,
+  options: PrepareNetworkOptions = {},
+): NetworkSetup {
   checkRegression(data);
   const { N, d, x } = data;
   if (params.d !== d) throw new RangeError(`network input dimension ${params.d} does not match the data's ${d}`);
@@ -91,28 +105,49 @@ export function prepareNetwork(data: Regression, params: NetworkParams, options:
   let lambdaMax: number | null = null;
   let lrScale: number;
   if (options.lrScale !== undefined) {
-    if (!(options.lrScale > 0 && Number.isFinite(options.lrScale))) throw new RangeError(`lrScale must be a positive finite number, got ${options.lrScale}`);
+    if (!(options.lrScale > 0 && Number.isFinite(options.lrScale)))
+      throw new RangeError(`lrScale must be a positive finite number, got ${options.lrScale}`);
     lrScale = options.lrScale;
   } else {
-    lambdaMax = options.lambdaMax ?? topEigenvalue(options.ntk ?? empiricalNtk(data, params, { kernels, gram, z: z0 }), N);
+    lambdaMax =
+      options.lambdaMax ?? topEigenvalue(options.ntk ?? empiricalNtk(data, params, { kernels, gram, z: z0 }), N);
     if (!(lambdaMax > 0)) throw new RangeError(`the empirical NTK has no positive eigenvalue (λ_max = ${lambdaMax})`);
     lrScale = N / lambdaMax;
   }
-  if (options.vectors && options.vectors.length !== N * N) throw new RangeError(`vectors must be N×N = ${N * N} entries`);
+  if (options.vectors && options.vectors.length !== N * N)
+    throw new RangeError(`vectors must be N×N = ${N * N} entries`);
   return { data, params, gram, z0, lambdaMax, lrScale, vectors: options.vectors };
 }
 
-export type FullLossMethod = "gram" | "forward";
+export type FullLossMethod = "gram" | "forward" | "sparse";
 
 export interface TrainerOptions {
   readonly kernels?: DenseKernels;
-  /** keep W₁ and its momentum buffer explicitly (default: only when fullLoss is "forward") */
+  /** keep W₁ and its momentum buffer explicitly (default: only when fullLoss is "forward" or "sparse") */
   readonly trackWeights?: boolean;
-  /** how the full-train outputs are updated each step (default "gram") */
+  /** how the full-train outputs are obtained (default "gram"; see the module doc) */
   readonly fullLoss?: FullLossMethod;
+  /** the Gram step kernel (default: gramStepKernel, native where it loads) */
+  readonly gramStep?: GramStepKernel;
 }
 
-/** The state of one network under training; `step` applies one PyTorch SGD-momentum step on a batch. */
+const METHODS: readonly FullLossMethod[] = ["gram", "forward", "sparse"];
+
+/** 2·ReLU(z) summed against w₂ over one row of pre-activations: f = (1/√H)·Σ_h w₂[h]·ReLU(z[o + h]). */
+function rowOutput(z: Float64Array, o: number, w2: Float64Array, H: number): number {
+  let acc = 0;
+  for (let h = 0; h < H; h++) {
+    const v = z[o + h];
+    acc += (v + Math.abs(v)) * w2[h]; // 2·ReLU(v), exactly and without a branch
+  }
+  return (0.5 * acc) / Math.sqrt(H);
+}
+
+/**
+ * The state of one network under training. `train` applies one PyTorch SGD-momentum step on a batch and
+ * returns that batch's loss; `loss` is the full-train loss of the current network (method "sparse" computes
+ * it on demand by a forward pass); `step` is both.
+ */
 export class NetworkTrainer {
   readonly N: number;
   readonly d: number;
@@ -120,15 +155,18 @@ export class NetworkTrainer {
   readonly fullLoss: FullLossMethod;
   readonly trackWeights: boolean;
   private readonly kernels: DenseKernels;
+  /** the Gram step kernel (method "gram" only) */
+  readonly gramStep: GramStepKernel | null;
   private readonly x: Float64Array;
   private readonly y: Float64Array;
   private readonly gram: Float64Array;
-  /** current pre-activations of all N points (N×H) */
+  /** pre-activations of all N points (N×H): current (gram, forward), or the last evaluation's scratch (sparse) */
   private readonly Z: Float64Array;
   /** first-layer momentum buffer through the data, Q = X buf_W₁ᵀ/√d + 1 buf_b₁ᵀ (N×H; gram only) */
   private readonly Q: Float64Array;
-  /** current outputs f(X) */
+  /** outputs f(X), current while `fresh` */
   private readonly f: Float64Array;
+  private fresh = true;
   private readonly w2: Float64Array;
   private readonly bufW2: Float64Array;
   private readonly b1: Float64Array;
@@ -138,9 +176,10 @@ export class NetworkTrainer {
   private readonly gW2: Float64Array;
   private readonly gB1: Float64Array;
   private delta = new Float64Array(0);
+  /** the batch's pre-activations (b×H) */
+  private zb = new Float64Array(0);
   private gb = new Float64Array(0);
   private xb = new Float64Array(0);
-  private res = new Float64Array(0);
   private lossValue: number;
 
   constructor(setup: NetworkSetup, options: TrainerOptions = {}) {
@@ -150,15 +189,19 @@ export class NetworkTrainer {
     this.H = params.H;
     this.kernels = options.kernels ?? denseKernels();
     this.fullLoss = options.fullLoss ?? "gram";
-    if (this.fullLoss !== "gram" && this.fullLoss !== "forward") throw new RangeError(`fullLoss must be "gram" or "forward", got ${String(this.fullLoss)}`);
-    this.trackWeights = options.trackWeights ?? this.fullLoss === "forward";
-    if (this.fullLoss === "forward" && !this.trackWeights) throw new RangeError(`fullLoss "forward" needs trackWeights`);
+    this.gramStep = this.fullLoss === "gram" ? (options.gramStep ?? gramStepKernel(this.kernels)) : null;
+    if (!METHODS.includes(this.fullLoss))
+      throw new RangeError(`fullLoss must be "gram", "forward" or "sparse", got ${String(this.fullLoss)}`);
+    this.trackWeights = options.trackWeights ?? this.fullLoss !== "gram";
+    if (this.fullLoss !== "gram" && !this.trackWeights)
+      throw new RangeError(`fullLoss "${this.fullLoss}" needs trackWeights`);
     this.x = data.x;
     this.y = data.y;
     this.gram = setup.gram;
     const { N, H, d } = this;
     if (setup.z0.length !== N * H) throw new RangeError(`z0 must be N×H = ${N * H} entries, got ${setup.z0.length}`);
-    if (setup.gram.length !== N * N) throw new RangeError(`gram must be N×N = ${N * N} entries, got ${setup.gram.length}`);
+    if (setup.gram.length !== N * N)
+      throw new RangeError(`gram must be N×N = ${N * N} entries, got ${setup.gram.length}`);
     this.Z = setup.z0.slice();
     this.Q = new Float64Array(this.fullLoss === "gram" ? N * H : 0);
     this.w2 = params.w2.slice();
@@ -173,18 +216,21 @@ export class NetworkTrainer {
     this.lossValue = this.computeLoss();
   }
 
-  /** ½·mean((f(X) − y)²) of the current network. */
+  /** ½·mean((f(X) − y)²) of the current network (method "sparse": one forward pass after each step). */
   loss(): number {
+    this.evaluate();
     return this.lossValue;
   }
 
   /** The current outputs f(X) (a copy). */
   outputs(): Float64Array {
+    this.evaluate();
     return this.f.slice();
   }
 
   /** The current residual d = f(X) − y. */
   residual(): Float64Array {
+    this.evaluate();
     const d = new Float64Array(this.N);
     for (let i = 0; i < this.N; i++) d[i] = this.f[i] - this.y[i];
     return d;
@@ -192,33 +238,50 @@ export class NetworkTrainer {
 
   /** The current parameters (copies); needs trackWeights for W₁. */
   params(): NetworkParams {
-    if (!this.w1) throw new Error("the first-layer weights are not tracked: create the trainer with trackWeights: true");
+    if (!this.w1)
+      throw new Error("the first-layer weights are not tracked: create the trainer with trackWeights: true");
     return { d: this.d, H: this.H, w1: this.w1.slice(), b1: this.b1.slice(), w2: this.w2.slice() };
   }
 
-  /** One optimiser step on the batch (distinct indices) with learning rate lr and PyTorch momentum beta; returns the new full-train loss. */
+  /** One optimiser step on the batch, then the new full-train loss. */
   step(batch: Int32Array, lr: number, beta: number): number {
-    const { N, H, d, Z, f, y, w2 } = this;
+    this.train(batch, lr, beta);
+    return this.loss();
+  }
+
+  /**
+   * One optimiser step on the batch (distinct indices) with learning rate lr and PyTorch momentum beta; returns
+   * the batch loss ½·mean_{i∈B}(f(x_i) − y_i)² of the network before the step (the loss it differentiates).
+   */
+  train(batch: Int32Array, lr: number, beta: number): number {
+    const { N, H, d, Z, y, w2 } = this;
     const b = batch.length;
     if (b < 1) throw new RangeError("empty batch");
     if (this.delta.length !== b * H) {
       this.delta = new Float64Array(b * H);
+      this.zb = new Float64Array(b * H);
       this.gb = new Float64Array(this.fullLoss === "gram" ? b * N : 0);
       this.xb = new Float64Array(this.trackWeights ? b * d : 0);
-      this.res = new Float64Array(b);
     }
-    const D = this.delta;
+    const { delta: D, zb, xb } = this;
+    if (this.w1) for (let r = 0; r < b; r++) xb.set(this.x.subarray(batch[r] * d, batch[r] * d + d), r * d);
+    // the batch's pre-activations: rows of Z, or (sparse) Z_B = X_B W₁ᵀ/√d + 1 b₁ᵀ in O(b·d·H)
+    if (this.fullLoss === "sparse") {
+      for (let r = 0; r < b; r++) zb.set(this.b1, r * H);
+      this.kernels.gemm(false, true, b, H, d, 1 / Math.sqrt(d), xb, this.w1!, 1, zb);
+    } else for (let r = 0; r < b; r++) zb.set(Z.subarray(batch[r] * H, batch[r] * H + H), r * H);
     const sH = 1 / Math.sqrt(H);
     const gW2 = this.gW2.fill(0);
     const gB1 = this.gB1.fill(0);
-    // residuals at the batch (f is current), δ_i and the batch gradients of w₂ and b₁
+    let batchSs = 0;
+    // residuals at the batch, δ_i and the batch gradients of w₂ and b₁
     for (let r = 0; r < b; r++) {
-      const i = batch[r];
-      const rr = (f[i] - y[i]) * sH;
-      const zo = i * H;
+      const res = rowOutput(zb, r * H, w2, H) - y[batch[r]];
+      batchSs += res * res;
+      const rr = res * sH;
       const ro = r * H;
       for (let h = 0; h < H; h++) {
-        const z = Z[zo + h];
+        const z = zb[ro + h];
         if (z > 0) {
           const dl = rr * w2[h];
           D[ro + h] = dl;
@@ -236,51 +299,37 @@ export class NetworkTrainer {
       b1[h] -= lr * bufB1[h];
     }
     if (this.w1 && this.bufW1) {
-      const xb = this.xb;
-      for (let r = 0; r < b; r++) xb.set(this.x.subarray(batch[r] * d, batch[r] * d + d), r * d);
       // buf_W₁ ← β·buf_W₁ + (1/(b√d))·Δ_Bᵀ X_B
       this.kernels.gemm(true, false, H, d, b, invB / Math.sqrt(d), D, xb, beta, this.bufW1);
-      const w1 = this.w1, bw = this.bufW1;
+      const w1 = this.w1,
+        bw = this.bufW1;
       for (let k = 0; k < H * d; k++) w1[k] -= lr * bw[k];
     }
-    if (this.fullLoss === "gram") {
-      const gb = this.gb;
-      for (let r = 0; r < b; r++) gb.set(this.gram.subarray(batch[r] * N, batch[r] * N + N), r * N); // rows of Ĝ = columns (symmetric)
-      // Q ← β·Q + (1/b)·Ĝ[:, B]·Δ_B
-      this.kernels.gemm(true, false, N, H, b, invB, gb, D, beta, this.Q);
-      const Q = this.Q;
-      let ss = 0;
-      // Z ← Z − lr·Q and f = ReLU(Z)·w₂/√H in one pass. ReLU(z) = (z + |z|)/2 exactly in floating point
-      // (z + |z| is 2z or 0), and branch-free: a data-dependent branch here costs ~3× (mispredictions).
-      const H2 = H & ~1;
-      for (let n = 0; n < N; n++) {
-        const o = n * H;
-        let a0 = 0, a1 = 0;
-        for (let h = 0; h < H2; h += 2) {
-          const z0 = Z[o + h] - lr * Q[o + h];
-          const z1 = Z[o + h + 1] - lr * Q[o + h + 1];
-          Z[o + h] = z0;
-          Z[o + h + 1] = z1;
-          a0 += (z0 + Math.abs(z0)) * w2[h];
-          a1 += (z1 + Math.abs(z1)) * w2[h + 1];
-        }
-        if (H2 < H) {
-          const z = Z[o + H2] - lr * Q[o + H2];
-          Z[o + H2] = z;
-          a0 += (z + Math.abs(z)) * w2[H2];
-        }
-        const fn = 0.5 * (a0 + a1) * sH;
-        f[n] = fn;
-        const r = fn - y[n];
-        ss += r * r;
-      }
-      this.lossValue = ss / (2 * N);
-    } else {
-      preActivations({ d, H, w1: this.w1!, b1, w2 }, this.x, N, this.kernels, Z);
-      f.set(outputsFromPreActivations(Z, w2, N, H));
-      this.lossValue = this.computeLoss();
-    }
-    return this.lossValue;
+    this.fresh = false;
+    if (this.fullLoss === "gram") this.gramUpdate(batch, lr, beta);
+    else if (this.fullLoss === "forward") this.evaluate();
+    return batchSs / (2 * b);
+  }
+
+  /** Q ← β·Q + (1/b)·Ĝ[:, B]·Δ_B, Z ← Z − lr·Q and the outputs, in O(N·b·H) (see the module doc). */
+  private gramUpdate(batch: Int32Array, lr: number, beta: number): void {
+    const { N, H, gb } = this;
+    const b = batch.length;
+    for (let r = 0; r < b; r++) gb.set(this.gram.subarray(batch[r] * N, batch[r] * N + N), r * N); // Ĝ symmetric
+    const { Z, Q, f, y, w2, delta } = this;
+    const ss = this.gramStep!.gramStep({ N, H, b, gb, delta, Q, Z, w2, y, f, lr, beta });
+    this.lossValue = ss / (2 * N);
+    this.fresh = true;
+  }
+
+  /** Makes f and the loss current: a forward pass Z = XW₁ᵀ/√d + 1 b₁ᵀ (O(N·d·H)) unless they are. */
+  private evaluate(): void {
+    if (this.fresh) return;
+    const { N, H, d, Z, w2 } = this;
+    preActivations({ d, H, w1: this.w1!, b1: this.b1, w2 }, this.x, N, this.kernels, Z);
+    this.f.set(outputsFromPreActivations(Z, w2, N, H));
+    this.lossValue = this.computeLoss();
+    this.fresh = true;
   }
 
   private computeLoss(): number {
@@ -293,15 +342,67 @@ export class NetworkTrainer {
   }
 }
 
-export interface NetworkOptions extends RunOptions, TrainerOptions {
+/** The shape a run's cost depends on. */
+export interface NetworkShape {
+  readonly N: number;
+  readonly d: number;
+  readonly H: number;
+  readonly b: number;
+}
+
+/**
+ * Estimated cost of a run of nSteps steps of which nFull need the full-train loss (recorded or tracked), by
+ * method, in multiply-adds of a GEMM, with a pass over an array element weighing what the measured times
+ * (bench/network.bench.ts, N = H = 1000, b = 10) say: ~14 for the Gram sweep over Z and Q (memory-bound),
+ * ~30 for the passes of a forward evaluation (Z written, read back in JS), ~30 per W₁ element and ~40 per
+ * batch pre-activation for the batch step's JS loops:
+ *   gram:    every step, N·H·(b + 14);
+ *   forward: every step, the batch step on the explicit W₁, 3·b·d·H + 30·d·H + 40·b·H, and a forward
+ *            evaluation N·H·(d + 30);
+ *   sparse:  every step, the batch step; at the nFull steps, a forward evaluation.
+ */
+export function fullLossCosts(shape: NetworkShape, nSteps: number, nFull: number): Record<FullLossMethod, number> {
+  const { N, d, H, b } = shape;
+  const batchStep = 3 * b * d * H + 30 * d * H + 40 * b * H;
+  const forwardPass = N * H * (d + 30);
+  return {
+    gram: nSteps * N * H * (b + 14),
+    forward: nSteps * (batchStep + forwardPass),
+    sparse: nSteps * batchStep + nFull * forwardPass,
+  };
+}
+
+/** What computes a run of this method, as recorded on it: e.g. "gram-f64:native", "sparse-f64:wasm". */
+export function networkBackend(fullLoss: FullLossMethod, kernels: DenseKernels = denseKernels()): string {
+  const step = fullLoss === "gram" ? gramStepKernel(kernels).name : "ts";
+  return `${fullLoss}-f64:${step === "ts" ? kernels.name : step}`;
+}
+
+/** The cheapest method by fullLossCosts ("gram" on ties). */
+export function cheapestFullLoss(shape: NetworkShape, nSteps: number, nFull: number): FullLossMethod {
+  const cost = fullLossCosts(shape, nSteps, nFull);
+  return METHODS.reduce((best, m) => (cost[m] < cost[best] ? m : best), "gram" as FullLossMethod);
+}
+
+export interface NetworkOptions extends RunOptions, Omit<TrainerOptions, "fullLoss"> {
   /** base seed of the batches (as the linearized regime), integer in [0, 2³²); default 0 */
   readonly seed?: number;
   /** replicate index: the network run r uses the batches of linearized replicate r; default 0 */
   readonly replicate?: number;
   /** multiply α by the setup's lr_scale = N/λ_max(K_emp) (default true) */
   readonly applyLrScale?: boolean;
-  /** "regimes" (default): the schedule's momentum is the moment equations' β, converted to PyTorch's; "pytorch": used as is */
+  /**
+   * "regimes" (default): the schedule's momentum is the moment equations' β, converted to PyTorch's;
+   * "pytorch": used as is
+   */
   readonly momentumConvention?: "regimes" | "pytorch";
+  /**
+   * The steps whose full-train loss is recorded, in 0..nSteps (e.g. lib/run/record.ts recordedSteps); the
+   * others are never yielded. Default every step; steps 0, nSteps and the tracked steps (trackEvery) are added.
+   */
+  readonly recordSteps?: ArrayLike<number>;
+  /** how the full-train loss is obtained: a method, or "auto" (default), the cheapest for the recorded steps */
+  readonly fullLoss?: FullLossMethod | "auto";
 }
 
 export interface NetworkOutcome extends RunOutcome {
@@ -315,22 +416,69 @@ export interface NetworkOutcome extends RunOutcome {
 
 export type NetworkRun = Generator<StepRecord, NetworkOutcome, void>;
 
-/** One training run of the network of `setup` (a RegimeRun whose outcome also records lr_scale). */
+/** Steps 1..nSteps whose full-train loss the run needs: the recorded ones and the tracked ones. */
+function fullLossSteps(options: NetworkOptions): Uint8Array {
+  const { nSteps } = options;
+  const trackEvery = options.trackEvery ?? 0;
+  const need = new Uint8Array(nSteps + 1);
+  if (options.recordSteps === undefined) need.fill(1);
+  else {
+    for (let i = 0; i < options.recordSteps.length; i++) {
+      const s = options.recordSteps[i];
+      if (!Number.isInteger(s) || s < 0 || s > nSteps)
+        throw new RangeError(`recordSteps must hold integer steps in 0..${nSteps}, got ${s}`);
+      need[s] = 1;
+    }
+  }
+  for (let s = 0; s <= nSteps; s++) if (shouldTrack(s, nSteps, trackEvery)) need[s] = 1;
+  need[0] = need[nSteps] = 1; // the first and the last step are always yielded
+  return need;
+}
+
+/** The method a run with these options uses: the one asked for, or for "auto" the cheapest (cheapestFullLoss). */
+export function networkFullLoss(setup: NetworkSetup, options: NetworkOptions): FullLossMethod {
+  const asked = options.fullLoss ?? "auto";
+  if (asked !== "auto") {
+    if (!METHODS.includes(asked))
+      throw new RangeError(`fullLoss must be "auto", "gram", "forward" or "sparse", got ${String(asked)}`);
+    return asked;
+  }
+  const need = fullLossSteps(options);
+  let nFull = 0;
+  for (let s = 1; s < need.length; s++) nFull += need[s];
+  const shape = { N: setup.data.N, d: setup.data.d, H: setup.params.H, b: options.batchSize };
+  return cheapestFullLoss(shape, options.nSteps, nFull);
+}
+
+/**
+ * One training run of the network of `setup` (a RegimeRun whose outcome also records lr_scale). Yields step 0
+ * and every step whose full-train loss is needed (recordSteps and tracked steps; by default all).
+ *
+ * Divergence (the same rule for every method, so they agree): the run stops at the first step t ≥ 1 where
+ *  - t is a yielded step and its full-train loss L_t is not ≤ bound = divergenceFactor·L_0, or
+ *  - the batch loss L_B of step t (the network after step t − 1, on the batch of step t) is not
+ *    ≤ (N/b)·bound, which proves L_{t−1} ≥ (b/N)·L_B > bound: the network had already diverged;
+ * the last record is then (t, L_t). With every step yielded the second test never fires first, and the rule is
+ * the per-step one of the other regimes.
+ */
 export function* network(setup: NetworkSetup, options: NetworkOptions): NetworkRun {
   const { N } = setup.data;
   const { nSteps } = options;
   const b = options.batchSize;
-  if (!Number.isInteger(b) || b < 1 || b > N) throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
+  if (!Number.isInteger(b) || b < 1 || b > N)
+    throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
   if (!Number.isInteger(nSteps) || nSteps < 0) throw new RangeError(`nSteps must be an integer ≥ 0, got ${nSteps}`);
   const convention = options.momentumConvention ?? "regimes";
-  if (convention !== "regimes" && convention !== "pytorch") throw new RangeError(`momentumConvention must be "regimes" or "pytorch", got ${String(convention)}`);
+  if (convention !== "regimes" && convention !== "pytorch")
+    throw new RangeError(`momentumConvention must be "regimes" or "pytorch", got ${String(convention)}`);
   const schedule = convention === "pytorch" ? options.schedule : toPytorchMomentum(options.schedule);
   const applied = options.applyLrScale ?? true;
   const scale = applied ? setup.lrScale : 1;
   const trackEvery = options.trackEvery ?? 0;
   const U = setup.vectors;
   if (trackEvery > 0 && !U) throw new RangeError("per-mode tracking needs the eigenvectors of the NTK (setup.vectors)");
-  const trainer = new NetworkTrainer(setup, options);
+  const need = fullLossSteps(options);
+  const trainer = new NetworkTrainer(setup, { ...options, fullLoss: networkFullLoss(setup, options) });
   const modes = (): Float64Array => {
     const d = trainer.residual();
     const out = new Float64Array(N);
@@ -344,8 +492,13 @@ export function* network(setup: NetworkSetup, options: NetworkOptions): NetworkR
   };
   const track = (t: number) => (shouldTrack(t, nSteps, trackEvery) ? { modes: modes() } : {});
   const outcome = (status: "done" | "diverged", t: number): NetworkOutcome => ({
-    status, divergedAt: status === "diverged" ? t : null, steps: t,
-    lrScale: scale, lrScaleApplied: applied, lrScaleComputed: setup.lrScale, fullLoss: trainer.fullLoss,
+    status,
+    divergedAt: status === "diverged" ? t : null,
+    steps: t,
+    lrScale: scale,
+    lrScaleApplied: applied,
+    lrScaleComputed: setup.lrScale,
+    fullLoss: trainer.fullLoss,
   });
 
   const rng = new Rng(replicateSeed(options.seed ?? 0, options.replicate ?? 0));
@@ -354,12 +507,19 @@ export function* network(setup: NetworkSetup, options: NetworkOptions): NetworkR
   const batch = new Int32Array(b);
   const loss0 = trainer.loss();
   const bound = divergenceBound(loss0, options.divergenceFactor);
+  const batchBound = (N / b) * bound;
   yield { step: 0, loss: loss0, ...track(0) };
   for (let t = 1; t <= nSteps; t++) {
     const lr = scale * schedule.lr(t - 1);
     const beta = schedule.momentum(t - 1);
     rng.sampleWithoutReplacement(perm, b, batch);
-    const loss = trainer.step(batch, lr, beta);
+    const batchLoss = trainer.train(batch, lr, beta);
+    if (!(batchLoss <= batchBound)) {
+      yield { step: t, loss: trainer.loss() };
+      return outcome("diverged", t);
+    }
+    if (!need[t]) continue;
+    const loss = trainer.loss();
     if (isDiverged(loss, bound)) {
       yield { step: t, loss };
       return outcome("diverged", t);

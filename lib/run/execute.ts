@@ -7,11 +7,12 @@
 import type { DenseProblem, RegimeRun, Spectrum } from "../types.ts";
 import { makeSchedule } from "../schedule/index.ts";
 import { spectralDiagonal } from "../regimes/spectralDiagonal.ts";
+import { sdStepKernel } from "../regimes/sdStepBackend.ts";
 import { full } from "../regimes/full.ts";
 import { linearized } from "../regimes/linearized.ts";
-import { network, prepareNetwork, type NetworkSetup } from "../regimes/network.ts";
+import { network, networkBackend, networkFullLoss, prepareNetwork, type NetworkSetup } from "../regimes/network.ts";
 import { denseKernels } from "../linalg/kernels.ts";
-import { CurveBatcher, stepFilter } from "./record.ts";
+import { CurveBatcher, recordedSteps, stepFilter } from "./record.ts";
 import type { RunSpec, TfBackendChoice } from "../config/expand.ts";
 import type { WorkerProblem } from "../prepare/problem.ts";
 
@@ -80,8 +81,10 @@ export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: Regim
   const schedule = makeSchedule(spec.schedule);
   const common = { schedule, batchSize: spec.batchSize, nSteps: spec.nSteps, divergenceFactor: spec.divergenceFactor, trackEvery: spec.trackEvery };
   switch (spec.regime) {
-    case "sd":
-      return { run: spectralDiagonal(problem, { ...common, tau: spec.tau ?? 1 }), backend: "js" };
+    case "sd": {
+      const kernel = sdStepKernel();
+      return { run: spectralDiagonal(problem, { ...common, tau: spec.tau ?? 1, kernel }), backend: kernel.name };
+    }
     case "full": {
       if (!isDense(problem)) throw new Error("the full regime needs the dense problem");
       const kernels = denseKernels();
@@ -97,7 +100,10 @@ export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: Regim
         if (!tfjs) throw new Error("TensorFlow.js is not loaded: call prepareRun(spec) before executeRun");
         return { run: tfjs.module.networkTf({ data: setup.data, params: setup.params, lrScale: setup.lrScale }, options), backend: `tfjs-${tfjs.backend}` };
       }
-      return { run: network(setup, options), backend: `gram-f64:${denseKernels().name}` };
+      // the regime computes the full-train loss only at the stored steps, by the cheapest method for them
+      const nnOptions = { ...options, recordSteps: recordedSteps(spec.record, spec.nSteps) };
+      const fullLoss = networkFullLoss(setup, nnOptions);
+      return { run: network(setup, { ...nnOptions, fullLoss }), backend: networkBackend(fullLoss) };
     }
   }
 }
