@@ -5,45 +5,32 @@
  * `run CONFIG.json` (lib/cli/main.ts); spectrum is implemented in lib/cli/spectrum.ts.
  */
 import type { OptionSpec } from "./args.ts";
-import { CATEGORICAL_POLICIES, DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
+import { NTK_KINDS } from "../vocabulary/datasets.ts";
 import { NN_ENGINES, TF_BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
 import type { ConfigIssue } from "../config/schema.ts";
-import { SWEEP_FLAGS, STEP_FLAGS, STORE_FLAGS, flagsToExperiment } from "./flags.ts";
+import { parseFloatStrict } from "./args.ts";
+import {
+  SWEEP_FLAGS,
+  STEP_FLAGS,
+  STORE_FLAGS,
+  runFieldsFromFlags,
+  sweepFromFlags,
+  type FlagTranslation,
+} from "./flags.ts";
+import { dataFlags, datasetProblemFromFlags } from "./dataFlags.ts";
+import { COMPAT_FLAGS, compatFromFlags, conventionFlags, referenceAll } from "./referenceFlags.ts";
 
-const DATA_FLAGS: OptionSpec[] = [
-  {
-    name: "dataset",
-    kind: "choice",
-    choices: [...DATASETS],
-    default: "mnist",
-    help: "data set: mnist (shipped), cifar10 (binary batches in --data_root), tabular (--data_file, --target), diamonds (shipped example), gaussian (synthetic inputs x ~ N(0, I_d), random ReLU teacher as target)",
-  },
-  {
-    name: "N",
-    kind: "int",
-    default: 1000,
-    help: "training points (a stratified subset for mnist/cifar10, a random one for tabular)",
-  },
-  {
-    name: "data_root",
-    kind: "string",
-    metavar: "DIR",
-    default: "./data",
-    help: "cifar10: folder with data_batch_*.bin (or its cifar-10-batches-bin subfolder)",
-  },
-  { name: "data_file", kind: "string", metavar: "FILE", help: "tabular: a .csv or .parquet file" },
-  { name: "target", kind: "string", metavar: "COLUMN", help: "tabular: the target column" },
-  {
-    name: "categorical",
-    kind: "choice",
-    choices: [...CATEGORICAL_POLICIES],
-    default: "onehot",
-    help: "tabular, diamonds: text columns one-hot encoded, or rejected",
-  },
-  { name: "drop", kind: "strings", metavar: "COLUMN", help: "tabular: columns to leave out" },
-  { name: "input_dim", kind: "int", default: 16, help: "gaussian: input dimension d" },
-  { name: "data_seed", kind: "int", default: 42, help: "seed of the subset of N points (and of the gaussian inputs)" },
-];
+export { datasetProblemFromFlags } from "./dataFlags.ts";
+
+const N_FLAG: OptionSpec = {
+  name: "N",
+  kind: "int",
+  default: 1000,
+  help: "training points (a stratified subset for mnist/cifar10, a random one for tabular)",
+};
+
+/** The data flags; compare takes the subset seed from --seed, as the reference's train_4_regimes*.py. */
+const DATA_FLAGS: OptionSpec[] = [dataFlags("network")[0], N_FLAG, ...dataFlags("network").slice(1)];
 
 const NET_FLAGS: OptionSpec[] = [
   { name: "hidden_dim", kind: "int", default: 1000, help: "hidden width H of the two-layer ReLU network" },
@@ -52,10 +39,12 @@ const NET_FLAGS: OptionSpec[] = [
 const NN_FLAGS: OptionSpec[] = [
   {
     name: "lr_scale",
-    kind: "choice",
-    choices: ["apply", "none"],
+    kind: "string",
+    metavar: "apply|none|X",
     default: "apply",
-    help: "multiply the network's lr by N/λ_max(K_emp) so α means what it means in the kernel regimes (none = the reference's compare script)",
+    help:
+      "apply: multiply the network's lr by N/λ_max(K_emp), so α means what it means in the kernel regimes; none: " +
+      "do not (the reference's compare script); a number X > 0: multiply by X (train_nn.py's --lr_scale; 0 = apply)",
   },
   {
     name: "nn_engine",
@@ -73,6 +62,27 @@ const NN_FLAGS: OptionSpec[] = [
   },
 ];
 
+/** train_nn.py's model and optimizer flags: only the two-layer network and SGD exist (there as here). */
+const TRAIN_NN_FLAGS: OptionSpec[] = [
+  {
+    name: "model",
+    kind: "string",
+    metavar: "mlp",
+    default: "mlp",
+    help: "the network: mlp, the two-layer ReLU network (the only one here; torchvision models are not)",
+  },
+  {
+    name: "opt",
+    kind: "choice",
+    choices: ["sgd"],
+    default: "sgd",
+    help: "optimizer: SGD with momentum (PyTorch's; the reference's train_nn.py has no other)",
+  },
+  COMPAT_FLAGS.verbose,
+  COMPAT_FLAGS.log_frequency,
+  COMPAT_FLAGS.val_frequency,
+];
+
 const SEED_HELP = "seed of the initial network (generator 2⁵² + seed) and of the batches (replicate r: seed·2²¹ + r)";
 const pick = (names: string[]) =>
   STORE_FLAGS.filter((f) => names.includes(f.name)).map((f) => (f.name === "seed" ? { ...f, help: SEED_HELP } : f));
@@ -86,6 +96,7 @@ const RUNNER_FLAGS = [
   "track_freq",
   "divergence_factor",
   "concurrency",
+  "workers",
   "shard",
   "dry_run",
   "quiet",
@@ -94,7 +105,7 @@ const RUNNER_FLAGS = [
 ];
 
 const COMPARE_FLAGS: OptionSpec[] = [
-  ...DATA_FLAGS,
+  ...DATA_FLAGS.filter((f) => f.name !== "data_seed"),
   ...NET_FLAGS,
   { name: "tau", kind: "floats", default: [-1, 1], help: "SD parameters τ (list)" },
   {
@@ -115,7 +126,21 @@ const COMPARE_FLAGS: OptionSpec[] = [
   ...NN_FLAGS,
   ...SWEEP_FLAGS,
   ...STEP_FLAGS,
-  ...pick(RUNNER_FLAGS),
+  ...pick(RUNNER_FLAGS.filter((f) => f !== "seed")),
+  {
+    name: "seed",
+    kind: "int",
+    default: 42,
+    aliases: ["data_seed"],
+    help: "seed of the subset of N points (the reference's --seed, its train_test_split random_state)",
+  },
+  {
+    name: "init_seed",
+    kind: "int",
+    default: 0,
+    help: "seed of the initial network (generator 2⁵² + seed) and of the batches (what --seed is elsewhere)",
+  },
+  ...conventionFlags(["momentum", "fit_windows"]),
 ];
 
 const NN_COMMAND_FLAGS: OptionSpec[] = [
@@ -129,9 +154,11 @@ const NN_COMMAND_FLAGS: OptionSpec[] = [
     help: "trainings per setting (different batch sequences, same initial network)",
   },
   ...NN_FLAGS,
+  ...TRAIN_NN_FLAGS,
   ...SWEEP_FLAGS,
   ...STEP_FLAGS,
   ...pick(RUNNER_FLAGS),
+  ...conventionFlags(["momentum", "fit_windows"]),
 ];
 
 const SPECTRUM_FLAGS: OptionSpec[] = [
@@ -147,6 +174,7 @@ const SPECTRUM_FLAGS: OptionSpec[] = [
   { name: "seed", kind: "int", default: 0, help: "seed of the network's initialisation (empirical)" },
   { name: "format", kind: "choice", choices: ["json", "table"], default: "json", help: "output format" },
   { name: "db", kind: "string", metavar: "PATH", help: "also store the problem and its spectrum in this DuckDB file" },
+  ...conventionFlags(["ntk_formula", "fit_windows"]),
 ];
 
 export const NETWORK_COMMANDS = {
@@ -187,62 +215,31 @@ export type NetworkCommand = keyof typeof NETWORK_COMMANDS;
 /** Integer flags of the network commands and their smallest allowed value. */
 const INT_MIN: Record<string, number> = { nn_runs: 0, linearized_runs: 0, full_max_N: 1 };
 
-/**
- * The problem part of the network commands' flags: {kind: 'dataset', …}. Flags that belong to another data set
- * are reported here, in flag words; everything else is left to the config's validation.
- */
-export function datasetProblemFromFlags(
+/** --lr_scale apply | none | X → the nn regime's lr_scale (true, false, X); 0 is the reference's "compute it". */
+function lrScaleFromFlags(
+  command: "compare" | "nn",
   v: Record<string, unknown>,
   given: Set<string>,
-): { problem: Record<string, unknown>; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
-  const ds = v.dataset as string;
-  const problem: Record<string, unknown> = {
-    kind: "dataset",
-    dataset: ds,
-    N: v.N,
-    hidden_dim: v.hidden_dim,
-    data_seed: v.data_seed,
-  };
-  if (v.ntk !== undefined) problem.ntk = v.ntk;
-  const only = (flags: string[], owners: string[]) => {
-    const wrong = flags.filter((f) => given.has(f));
-    if (!owners.includes(ds) && wrong.length) {
-      issues.push({
-        path: "",
-        message: `${wrong.map((f) => `--${f}`).join(", ")} only appl${wrong.length === 1 ? "ies" : "y"} to --dataset ${owners.join(" or ")}`,
-        value: ds,
-        allowed: "omit them",
-      });
-    }
-  };
-  only(["data_file", "target", "drop"], ["tabular"]);
-  only(["data_root"], ["cifar10"]);
-  only(["categorical"], ["tabular", "diamonds"]);
-  only(["input_dim"], ["gaussian"]);
-  if (ds === "tabular") {
-    if (given.has("data_file")) problem.path = v.data_file;
-    else
-      issues.push({
-        path: "problem.path",
-        message: "--dataset tabular needs --data_file FILE",
-        value: undefined,
-        allowed: "a .csv or .parquet file",
-      });
-    if (given.has("target")) problem.target = v.target;
-    else
-      issues.push({
-        path: "problem.target",
-        message: "--dataset tabular needs --target COLUMN",
-        value: undefined,
-        allowed: "a numeric column of the file",
-      });
-    if (given.has("drop")) problem.drop = v.drop;
+  issues: ConfigIssue[],
+  notes: string[],
+): boolean | number {
+  if (!given.has("lr_scale")) return !(command === "compare" && referenceAll(v));
+  const text = String(v.lr_scale);
+  if (text === "apply") return true;
+  if (text === "none") return false;
+  const x = parseFloatStrict(text);
+  if (x === 0) {
+    notes.push("--lr_scale 0: N/λ_max(K_emp) is applied (the reference computes it when --lr_scale is 0 or unset)");
+    return true;
   }
-  if (ds === "cifar10") problem.path = v.data_root;
-  if ((ds === "tabular" || ds === "diamonds") && given.has("categorical")) problem.categorical = v.categorical;
-  if (ds === "gaussian") problem.input_dim = v.input_dim;
-  return { problem, issues };
+  if (x !== undefined && Number.isFinite(x) && x > 0) return x;
+  issues.push({
+    path: "",
+    message: `--lr_scale: ${JSON.stringify(text)} is not apply, none or a number > 0`,
+    value: text,
+    allowed: "apply | none | a number > 0",
+  });
+  return true;
 }
 
 /**
@@ -254,10 +251,16 @@ export function networkFlagsToExperiment(
   command: "compare" | "nn",
   v: Record<string, unknown>,
   given: Set<string>,
-): { input: Record<string, unknown>; issues: ConfigIssue[] } {
-  const base = flagsToExperiment("linearized", v, given);
-  const { problem, issues } = datasetProblemFromFlags(v, given);
-  issues.push(...base.issues);
+): FlagTranslation {
+  const issues: ConfigIssue[] = [];
+  const notes: string[] = [];
+  // compare: --seed picks the data subset (the reference's meaning), --init_seed the network and the batches
+  const data = command === "compare" ? { ...v, data_seed: v.seed } : v;
+  const { problem, issues: dataIssues } = datasetProblemFromFlags(data, given, notes);
+  issues.push(...dataIssues);
+  problem.hidden_dim = v.hidden_dim;
+  const sweep = sweepFromFlags(v, given, issues);
+  const run = runFieldsFromFlags(command === "compare" ? { ...v, seed: v.init_seed } : v, given, issues);
   for (const [f, min] of Object.entries(INT_MIN)) {
     const x = v[f];
     if (x !== undefined && !(Number.isInteger(x) && (x as number) >= min))
@@ -276,10 +279,17 @@ export function networkFlagsToExperiment(
       value: v.backend,
       allowed: "omit it, or add --nn_engine tfjs",
     });
+  if (command === "nn" && v.model !== "mlp")
+    issues.push({
+      path: "",
+      message: "--model: only the two-layer ReLU network (mlp) exists here",
+      value: v.model,
+      allowed: "mlp",
+    });
   const nn = {
     regime: "nn",
     replicates: v.nn_runs,
-    lr_scale: v.lr_scale !== "none",
+    lr_scale: lrScaleFromFlags(command, v, given, issues, notes),
     engine,
     ...(engine === "tfjs" ? { backend: v.backend } : {}),
   };
@@ -295,11 +305,14 @@ export function networkFlagsToExperiment(
       regimes.push({ regime: "linearized", replicates: v.linearized_runs, optimizer: "sgd" });
     regimes.push({ regime: "sd", tau: v.tau });
   }
+  const compat = compatFromFlags(v, given, notes);
+  issues.push(...compat.issues);
   const input = {
-    ...(base.input as Record<string, unknown>),
     experiment: (v.experiment as string | undefined) ?? command,
     problem,
     regimes,
+    sweep,
+    ...run,
   };
-  return { input, issues };
+  return { input, issues, notes, values: compat.values };
 }

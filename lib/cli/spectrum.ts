@@ -11,6 +11,7 @@ import { parseArgs } from "./args.ts";
 import { helpText } from "./commands.ts";
 import { EXIT, reportProblems, type Io } from "./io.ts";
 import { flagLabel } from "./flags.ts";
+import { conventionValue } from "./referenceFlags.ts";
 import { NETWORK_COMMANDS, datasetProblemFromFlags } from "./networkFlags.ts";
 import { formatIssue, parseExperiment, type DatasetProblemConfig } from "../config/schema.ts";
 import { InputError } from "../config/inputError.ts";
@@ -54,6 +55,8 @@ export async function spectrumCommand(argv: readonly string[], io: Io): Promise<
       dense: false,
       network: false,
       cacheDir: db !== undefined ? problemCacheDir(db) : null,
+      ntkFormula: conventionValue(v, a.given, "ntk_formula", "reference"),
+      fitMethod: conventionValue(v, a.given, "fit_windows", "reference"),
     });
   } catch (e) {
     if (e instanceof InputError)

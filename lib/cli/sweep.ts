@@ -73,7 +73,6 @@ async function sweep(
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new UsageError([`--concurrency must be an integer ≥ 1, got ${concurrency}`]);
   }
-  if (v.save_dir !== undefined) io.err(`note: --save_dir is ignored; results go to ${v.db as string}\n`);
   if (v.dry_run) {
     checkBatchSizesAgainst(e, await problemSize(e, baseDir));
     dryRun(io, e, shard.value);
@@ -126,10 +125,11 @@ export async function flagCommand(
   }
   // flag-level problems (unknown flags, values that are not numbers) and config-level ones, all at once;
   // a problem the flag translation already reported for a field is not repeated by the config's validation
-  const { input, issues } =
+  const { input, issues, notes, values } =
     command === "compare" || command === "nn"
       ? networkFlagsToExperiment(command, a.values, a.given)
       : flagsToExperiment(command, a.values, a.given);
+  Object.assign(a.values, values); // the reference's --save_dir, --workers
   const parsed = parseExperiment(input);
   const reported = new Set(issues.map((i) => i.path).filter((p) => p !== ""));
   const configIssues = [...issues, ...(parsed.ok ? [] : parsed.issues.filter((i) => !reported.has(i.path)))].filter(
@@ -138,6 +138,7 @@ export async function flagCommand(
   if (a.errors.length > 0 || configIssues.length > 0 || !parsed.ok) {
     return reportProblems(io, [...a.errors, ...configIssues.map((i) => formatIssue(i, flagLabel(i.path)))]);
   }
+  for (const note of notes) io.err(`note: ${note}\n`);
   if (command === "theory") return await theoryCommand(io, parsed.value, a);
   return sweep(io, parsed.value, a, process.cwd(), parsed.value, signals);
 }

@@ -31,9 +31,14 @@ export async function theoryCommand(io: Io, e: Experiment, a: ParsedArgs): Promi
       `theory: the generating-function predictions assume a constant schedule, got --sched ${e.sweep.schedule.kind}`,
     ]);
   }
-  const { loadProblem } = await import("../prepare/problem.ts");
+  const { prepareProblem } = await import("../prepare/problem.ts");
   const { theoryProblem, theoryRows } = await import("../predict/theoryRows.ts");
-  const p = loadProblem(e.problem, { baseDir: process.cwd(), dense: false, seed: e.seed });
+  const p = await prepareProblem(e.problem, {
+    baseDir: process.cwd(),
+    dense: false,
+    seed: e.seed,
+    conventions: e.conventions,
+  });
   checkBatchSizesAgainst(e, p.N);
   const taus = e.regimes[0].regime === "sd" ? e.regimes[0].tau : [1];
   const rows = theoryRows(e, theoryProblem(e, p.spectrum), taus);

@@ -7,7 +7,8 @@
  * replicates (innermost), full once. Regimes come in the order the config lists them.
  */
 import type { ScheduleSpec } from "../schedule/index.ts";
-import type { Experiment, RecordConfig } from "./schema.ts";
+import { momentumFormOf } from "../vocabulary/conventions.ts";
+import { conventionsOf, type Experiment, type RecordConfig } from "./schema.ts";
 
 export type RegimeName = "sd" | "full" | "linearized" | "nn";
 export type NnEngine = "gram" | "tfjs";
@@ -41,6 +42,20 @@ export interface RunSpec {
   readonly applyLrScale?: boolean;
   readonly engine?: NnEngine;
   readonly tfBackend?: TfBackendChoice;
+  /** nn runs with a given lr_scale (train_nn.py's --lr_scale): α is multiplied by this number instead */
+  readonly lrScale?: number;
+  /**
+   * The reference's conventions, present only where they differ from the project's (so that existing runs keep
+   * their identity): 'pytorch' when the run reads its schedule's momentum in PyTorch's form (p ← g + βp,
+   * d ← d − αp); Adam's non-default parameters and bias correction (linearized adam runs).
+   */
+  readonly momentumConvention?: "pytorch";
+  readonly adam?: {
+    readonly beta1?: number;
+    readonly beta2?: number;
+    readonly eps?: number;
+    readonly biasCorrection?: "reference";
+  };
 }
 
 /** One point of the hyper-parameter sweep (before regimes multiply it). */
@@ -113,6 +128,10 @@ export function expandRuns(e: Experiment): RunSpec[] {
     trackEvery: e.track?.every ?? 0,
     divergenceFactor: e.divergence_factor,
   };
+  const conventions = conventionsOf(e);
+  // a regime's momentum form, as a RunSpec field only when it is not the classic one
+  const momentum = (regime: RegimeName) =>
+    momentumFormOf(conventions.momentum, regime) === "pytorch" ? { momentumConvention: "pytorch" as const } : {};
   for (const r of e.regimes) {
     if (r.regime === "sd") {
       for (const tau of r.tau) {
@@ -126,6 +145,7 @@ export function expandRuns(e: Experiment): RunSpec[] {
             seed: e.seed,
             optimizer: null,
             ...common,
+            ...momentum("sd"),
           });
       }
     } else if (r.regime === "full") {
@@ -139,8 +159,10 @@ export function expandRuns(e: Experiment): RunSpec[] {
           seed: e.seed,
           optimizer: null,
           ...common,
+          ...momentum("full"),
         });
     } else if (r.regime === "linearized") {
+      const extra = { ...momentum("linearized"), ...(r.optimizer === "adam" ? adamSpec(r.adam, conventions) : {}) };
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
           runs.push({
@@ -152,14 +174,17 @@ export function expandRuns(e: Experiment): RunSpec[] {
             seed: e.seed,
             optimizer: r.optimizer,
             ...common,
+            ...extra,
           });
         }
       }
     } else {
       const nn = {
-        applyLrScale: r.lr_scale,
+        applyLrScale: r.lr_scale !== false,
+        ...(typeof r.lr_scale === "number" ? { lrScale: r.lr_scale } : {}),
         engine: r.engine,
         ...(r.engine === "tfjs" ? { tfBackend: r.backend } : {}),
+        ...momentum("nn"),
       };
       for (const st of settings) {
         for (let rep = 0; rep < r.replicates; rep++) {
@@ -179,6 +204,19 @@ export function expandRuns(e: Experiment): RunSpec[] {
     }
   }
   return runs;
+}
+
+/** Adam's non-default parameters as a RunSpec field (absent when every one is the default). */
+function adamSpec(
+  adam: { beta1: number; beta2: number; eps: number } | undefined,
+  conventions: ReturnType<typeof conventionsOf>,
+): { adam?: RunSpec["adam"] } {
+  const out: { -readonly [K in keyof NonNullable<RunSpec["adam"]>]: NonNullable<RunSpec["adam"]>[K] } = {};
+  if (adam && adam.beta1 !== 0.9) out.beta1 = adam.beta1;
+  if (adam && adam.beta2 !== 0.999) out.beta2 = adam.beta2;
+  if (adam && adam.eps !== 1e-8) out.eps = adam.eps;
+  if (conventions.adam_bias_correction === "reference") out.biasCorrection = "reference";
+  return Object.keys(out).length > 0 ? { adam: out } : {};
 }
 
 /** Keeps the runs of shard i of n (1-based i): those whose index ≡ i − 1 (mod n). */

@@ -8,6 +8,14 @@
 import { z } from "zod";
 import { CATEGORICAL_POLICIES, DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
 import { NN_ENGINES, TF_BACKEND_CHOICES } from "../vocabulary/tfBackends.ts";
+import {
+  ADAM_BIAS_CORRECTIONS,
+  FIT_METHODS,
+  MOMENTUM_CONVENTIONS,
+  NTK_FORMULAS,
+  PROJECT_CONVENTIONS,
+  type Conventions,
+} from "../vocabulary/conventions.ts";
 
 /** A finite number (JSON has no NaN/Infinity; the CLI's parser may produce them and they are refused here). */
 const finite = () => z.number();
@@ -24,8 +32,10 @@ export const SyntheticProblemSchema = z.strictObject({
   nu: finite().gt(0),
   /** target exponent κ > −1: C_k(0) ∝ k^(−κ−1) */
   kappa: finite().gt(-1),
-  /** eigenvalues below this are raised to it (0 = none) */
+  /** the reference's λ_min: λ_k = λ_min + (1 − λ_min)·k^(−ν) (0 = the plain power law) */
   lambda_min: finite().min(0).max(1).default(0),
+  /** eigenvalues below this are raised to it: λ_k ← max(λ_k, λ_floor) (0 = none) */
+  lambda_floor: finite().min(0).max(1).default(0),
   /** seed of the Haar-random eigenvectors (dense regimes); default: the experiment seed */
   seed: z.number().int().min(0).max(SEED_MAX).optional(),
 });
@@ -37,6 +47,19 @@ export const KernelProblemSchema = z.strictObject({
   /** path of the length-N initial residual d_0 = f(X) − y, .npy */
   residual: z.string().min(1),
   /** 'reference': rescale K to λ_max = N and standardise the residual (docs/theory.md §1); 'none': use as given (K̂ = K/N) */
+  normalize: z.enum(["reference", "none"]).default("reference"),
+});
+
+/**
+ * A kernel and residual saved by the reference's pipeline (its --from_saved --data_path): the arrays
+ * NTK_train_train and target_train_train of a PyTorch .pth/.pt file, a NumPy .npz, or a folder holding
+ * NTK_train_train.npy and target_train_train.npy. Normalised like a kernel problem ('reference': K rescaled to
+ * λ_max = N, the residual standardised, as its load_kernel_and_err).
+ */
+export const SavedProblemSchema = z.strictObject({
+  kind: z.literal("saved"),
+  /** the .pth/.pt/.npz file or the folder (relative to the config file) */
+  path: z.string().min(1),
   normalize: z.enum(["reference", "none"]).default("reference"),
 });
 
@@ -67,8 +90,8 @@ export const DatasetProblemSchema = z.strictObject({
   data_seed: z.number().int().min(0).max(SEED_MAX).default(42),
   /** tabular: the .csv/.parquet file; cifar10: the folder with data_batch_*.bin (or its parent holding cifar-10-batches-bin). Relative to the config file */
   path: z.string().min(1).optional(),
-  /** tabular: the target column */
-  target: z.string().min(1).optional(),
+  /** tabular: the target column, or several whose mean is the target (the reference's sgemm_product) */
+  target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** tabular: columns to leave out */
   drop: z.array(z.string().min(1)).optional(),
   /** tabular, diamonds: text columns one-hot encoded (default) or rejected */
@@ -77,10 +100,11 @@ export const DatasetProblemSchema = z.strictObject({
   input_dim: posInt().optional(),
 });
 
-/** The problem: a synthetic power law, a kernel + residual from files, or a network on a data set. */
+/** The problem: a synthetic power law, a kernel + residual from files (or saved), or a network on a data set. */
 export const ProblemSchema = z.discriminatedUnion("kind", [
   SyntheticProblemSchema,
   KernelProblemSchema,
+  SavedProblemSchema,
   DatasetProblemSchema,
 ]);
 
@@ -95,13 +119,24 @@ export const LinearizedRegimeSchema = z.strictObject({
   /** independent runs per setting; replicate r draws its batches from generator seed seed·2²¹ + r */
   replicates: posInt().default(1),
   optimizer: z.enum(["sgd", "adam"]).default("sgd"),
+  /** Adam's parameters (optimizer 'adam'; the reference's --b1 --b2) */
+  adam: z
+    .strictObject({
+      beta1: finite().min(0).lt(1).default(0.9),
+      beta2: finite().min(0).lt(1).default(0.999),
+      eps: finite().gt(0).default(1e-8),
+    })
+    .optional(),
 });
 export const NnRegimeSchema = z.strictObject({
   regime: z.literal("nn"),
   /** trainings per setting from the same initial network; replicate r draws the batches of linearized replicate r */
   replicates: posInt().default(1),
-  /** multiply the network's learning rate by lr_scale = N/λ_max(K_emp), so that α means what it means in the kernel regimes (false: the reference's four-regime script) */
-  lr_scale: z.boolean().default(true),
+  /**
+   * true: multiply the network's learning rate by N/λ_max(K_emp), so that α means what it means in the kernel
+   * regimes; false: do not (the reference's four-regime script); a number: multiply by it (train_nn.py's --lr_scale)
+   */
+  lr_scale: z.union([z.boolean(), finite().gt(0)]).default(true),
   /** gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, a forward pass a step) */
   engine: z.enum(NN_ENGINES).default("gram"),
   /** TensorFlow.js backend of engine 'tfjs' (auto: tfjs-node if it loads, else wasm, else cpu) */
@@ -141,6 +176,20 @@ export const SweepSchema = z.strictObject({
   schedule: ScheduleSchema.default({ kind: "constant" }),
 });
 
+/**
+ * The reference code's conventions, where the project deliberately differs; every field defaults to the project's
+ * choice (docs/reference-differences.md). momentum: how β is read (classic | pytorch in every regime | reference:
+ * PyTorch's in linearized and nn, classic in sd and full); adam_bias_correction: 1 − βᵗ | the reference's
+ * 1 − β^(t+1); ntk_formula: the analytic NTK, exact | the reference's NTK_2_layer; fit_windows: ν, κ fits, log
+ * sub-windows | the reference's fit_line.
+ */
+export const ConventionsSchema = z.strictObject({
+  momentum: z.enum(MOMENTUM_CONVENTIONS).default(PROJECT_CONVENTIONS.momentum),
+  adam_bias_correction: z.enum(ADAM_BIAS_CORRECTIONS).default(PROJECT_CONVENTIONS.adam_bias_correction),
+  ntk_formula: z.enum(NTK_FORMULAS).default(PROJECT_CONVENTIONS.ntk_formula),
+  fit_windows: z.enum(FIT_METHODS).default(PROJECT_CONVENTIONS.fit_windows),
+});
+
 export const RecordSchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("all") }),
   z.strictObject({ mode: z.literal("every"), k: posInt() }),
@@ -162,6 +211,8 @@ export const ExperimentSchema = z.strictObject({
   seed: z.number().int().min(0).max(SEED_MAX).default(0),
   /** a run diverges when its loss exceeds divergence_factor·L(0) or is not finite */
   divergence_factor: finite().gt(0).default(1e10),
+  /** the reference code's conventions on request (absent: the project's everywhere) */
+  conventions: ConventionsSchema.optional(),
 });
 
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
@@ -171,6 +222,11 @@ export type DatasetProblemConfig = Extract<ProblemConfig, { kind: "dataset" }>;
 export type RegimeConfig = Experiment["regimes"][number];
 export type ScheduleConfig = Experiment["sweep"]["schedule"];
 export type RecordConfig = Experiment["record"];
+
+/** The experiment's conventions with every default filled in. */
+export function conventionsOf(e: Pick<Experiment, "conventions">): Conventions {
+  return { ...PROJECT_CONVENTIONS, ...e.conventions };
+}
 
 /** One problem with the input: where, what was found, what is allowed. */
 export interface ConfigIssue {
@@ -326,7 +382,16 @@ export function fromZodIssues(
             allowed: (u.options ?? []).map((v) => JSON.stringify(v)).join(" | "),
           });
         } else {
-          out.push({ path: formatPath(path), message: issue.message, value });
+          // a value of none of the accepted types: list them (e.g. lr_scale: a boolean or a number)
+          const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+          const types = branches.map((b) =>
+            b.length === 1 && b[0].code === "invalid_type" && b[0].path.length === 0 ? b[0].expected : undefined,
+          );
+          if (types.length > 0 && types.every((t) => t !== undefined)) {
+            const word = (t: string) =>
+              t === "number" ? "a finite number" : t === "array" ? "a list" : t === "string" ? "a string" : t;
+            out.push({ path: formatPath(path), message: "wrong type", value, allowed: types.map(word).join(" or ") });
+          } else out.push({ path: formatPath(path), message: issue.message, value });
         }
         break;
       }

@@ -1,6 +1,7 @@
 /**
  * Tabular regression data from a CSV or Parquet file, read through DuckDB (@duckdb/node-api):
- *  - `target` names the (numeric) target column; every other column is a feature unless listed in `drop`;
+ *  - `target` names the (numeric) target column, or several whose row mean is the target (the reference's
+ *    sgemm_product: the mean of its four run times); every other column is a feature unless listed in `drop`;
  *  - numeric and BOOLEAN (0/1) columns are used as they are; text (VARCHAR/ENUM) columns are categorical:
  *    one-hot encoded (`categorical: "onehot"`, the default; one 0/1 feature per value present in the
  *    subset, named "column=value", values sorted) or rejected (`categorical: "error"`); a text column with
@@ -22,7 +23,8 @@ import { DEFAULT_DATA_SEED, DataError, checkSubsetSize, meanStd, randomSubset, t
 
 export interface TabularOptions {
   readonly path: string;
-  readonly target: string;
+  /** the target column, or columns whose row mean is the target */
+  readonly target: string | readonly string[];
   readonly N?: number;
   readonly seed?: number;
   readonly categorical?: CategoricalPolicy;
@@ -73,15 +75,15 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     }
     const columns = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const names = columns.map((c) => c.name);
-    if (!names.includes(options.target)) {
-      throw new DataError(`${where}: no target column "${options.target}" (columns: ${names.join(", ")})`);
-    }
+    const targets = typeof options.target === "string" ? [options.target] : [...options.target];
+    for (const t of targets)
+      if (!names.includes(t)) throw new DataError(`${where}: no target column "${t}" (columns: ${names.join(", ")})`);
     for (const d of drop)
       if (!names.includes(d))
         throw new DataError(`${where}: cannot drop "${d}": no such column (columns: ${names.join(", ")})`);
     const kinds = new Map<string, Kind>();
     for (const { name, type } of columns) {
-      if (name !== options.target && drop.has(name)) continue;
+      if (!targets.includes(name) && drop.has(name)) continue;
       let kind: Kind;
       if (NUMERIC.test(type)) kind = "numeric";
       else if (type === "BOOLEAN") kind = "boolean";
@@ -90,7 +92,7 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
         throw new DataError(
           `${where}: column "${name}" has type ${type}, which is neither numeric nor categorical text (drop it)`,
         );
-      if (name === options.target && kind !== "numeric" && kind !== "boolean") {
+      if (targets.includes(name) && kind !== "numeric" && kind !== "boolean") {
         throw new DataError(`${where}: target column "${name}" is not numeric (${type})`);
       }
       if (kind === "categorical" && categorical === "error") {
@@ -154,7 +156,7 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     const featureNames: string[] = [];
     const featureCols: Float64Array[] = [];
     for (const n of used) {
-      if (n === options.target) continue;
+      if (targets.includes(n)) continue;
       const col = byName.get(n)!;
       if (kinds.get(n) === "categorical") {
         const values = [...new Set(Array.from(indices, (i) => col[i] as string))].sort();
@@ -181,11 +183,18 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
     kept.forEach(({ v, mean, std }, k) => {
       for (let r = 0; r < N; r++) x[r * d + k] = (v[r] - mean) / std;
     });
-    const targetCol = byName.get(options.target)!;
-    const rawTargets = Float64Array.from(indices, (i) => targetCol[i] as number);
+    const targetCols = targets.map((t) => byName.get(t)!);
+    const rawTargets = Float64Array.from(indices, (i) => {
+      let sum = 0;
+      for (const col of targetCols) sum += col[i] as number;
+      return sum / targetCols.length;
+    });
     const t = meanStd(rawTargets);
     if (!(t.std > 0))
-      throw new DataError(`${where}: target column "${options.target}" is constant on the subset of ${N} rows`);
+      throw new DataError(
+        `${where}: target column${targets.length > 1 ? "s" : ""} ${targets.map((t) => `"${t}"`).join(" + ")} ` +
+          `is constant on the subset of ${N} rows`,
+      );
     const y = rawTargets.map((v) => (v - t.mean) / t.std);
     return {
       name: options.name ?? "tabular",

@@ -1,11 +1,13 @@
 /**
  * NumPy .npy files (format versions 1.0, 2.0 and 3.0): read float32/float64 arrays in C order into a
- * Float64Array, and write float64/float32 arrays (used by tests and by anyone exporting a kernel).
+ * Float64Array, and write float64/float32 arrays (used by tests and by anyone exporting a kernel); .npz archives
+ * (np.savez, np.savez_compressed) are read as their named .npy entries.
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  * Anything else (Fortran order, other dtypes, object arrays, a truncated body) is refused with a message
  * that says what was found and what is accepted.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { readZip, ZipError } from "./zip.ts";
 
 export class NpyError extends Error {
   override readonly name = "NpyError";
@@ -20,6 +22,13 @@ export interface NpyArray {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** Machine epsilon of a float dtype as written in a .npy header ('<f4' → 2⁻²³, '<f8' → 2⁻⁵²). */
+export function npyEpsilon(descr: string): number {
+  const m = /^[<>|=]f([48])$/.exec(descr);
+  if (!m) throw new NpyError(`not a float dtype: '${descr}'`);
+  return m[1] === "4" ? 2 ** -23 : 2 ** -52;
+}
 
 /** Parses the bytes of a .npy file. */
 export function parseNpy(bytes: Uint8Array): NpyArray {
@@ -133,4 +142,26 @@ export function writeNpy(
   dtype: "f8" | "f4" = "f8",
 ): void {
   writeFileSync(path, encodeNpy(data, shape, dtype));
+}
+
+/** The arrays of a NumPy .npz archive, by name (the entry names without '.npy'). */
+export function parseNpz(bytes: Uint8Array): Map<string, NpyArray> {
+  let entries: Map<string, Uint8Array>;
+  try {
+    entries = readZip(bytes);
+  } catch (e) {
+    if (e instanceof ZipError) throw new NpyError(`not a NumPy .npz archive: ${e.message}`);
+    throw e;
+  }
+  const out = new Map<string, NpyArray>();
+  for (const [name, data] of entries) {
+    const key = name.replace(/\.npy$/, "");
+    try {
+      out.set(key, parseNpy(data));
+    } catch (e) {
+      if (e instanceof NpyError) throw new NpyError(`${name}: ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
 }

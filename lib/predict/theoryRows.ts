@@ -94,8 +94,9 @@ export function theoryProblem(e: Experiment, spectrum: Spectrum): TheoryProblem 
     const { N, nu, kappa } = e.problem;
     return { spectrum, nu, kappa, fitted: false, powerLaw: kappa > 0 ? syntheticPowerLaw(N, nu, kappa) : null };
   }
-  const fn = fitNu(spectrum.lambda);
-  const fk = fitKappa(spectrum.c0);
+  const method = e.conventions?.fit_windows ?? "log";
+  const fn = fitNu(spectrum.lambda, { method });
+  const fk = fitKappa(spectrum.c0, { method });
   const nu = fn.exponent;
   const kappa = fk.exponent;
   // Σ_{λ_k<λ} C_k ≈ Qλ^ζ with λ_k ≈ Λk^(−ν), S_k/S_0 ≈ A k^(−κ): Q = S_0·A·Λ^(−ζ)

@@ -28,6 +28,8 @@ import { DataError, loadDataset, type Dataset, type DatasetSpec } from "../data/
 import { cifar10TrainingFiles } from "../data/cifar10.ts";
 import { GAUSSIAN_DEFAULT_DIM } from "../data/gaussian.ts";
 import { networkProblem, spectrumSummary, type SpectrumSummary } from "../problem/ntkProblem.ts";
+import type { NtkFormula } from "../problem/ntk.ts";
+import type { FitMethod } from "../problem/fits.ts";
 import { augmentedGram, initNetwork, networkInitSeed, preActivations, type NetworkParams } from "../model/network.ts";
 import { encodeNpy, parseNpy } from "../io/npy.ts";
 import type { ConfigIssue, DatasetProblemConfig } from "../config/schema.ts";
@@ -95,6 +97,10 @@ export interface DatasetLoadOptions {
   readonly dense: boolean;
   /** return the network part (nn runs) */
   readonly network: boolean;
+  /** the analytic NTK's formula (default 'exact'; 'reference': the reference's NTK_2_layer) */
+  readonly ntkFormula?: NtkFormula;
+  /** how ν, κ are fitted (default 'log'; 'reference': the reference's fit_line) */
+  readonly fitMethod?: FitMethod;
 }
 
 /** The cache root of a results file: <db folder>/problems (a temporary folder for ':memory:'). */
@@ -190,8 +196,14 @@ function definition(
   spec: DatasetSpec,
   seed: number,
   files: string,
+  options: Pick<DatasetLoadOptions, "ntkFormula" | "fitMethod">,
 ): Record<string, unknown> {
   const empirical = cfg.ntk === "empirical";
+  // the reference's conventions enter only when used, so that every other problem keeps its id
+  const conventions = {
+    ...(!empirical && options.ntkFormula === "reference" ? { ntk_formula: "reference" } : {}),
+    ...(options.fitMethod === "reference" ? { fits: "reference" } : {}),
+  };
   const s = spec as Record<string, unknown>;
   return {
     kind: "dataset",
@@ -206,6 +218,7 @@ function definition(
     categorical: s.categorical,
     input_dim: s.inputDim,
     files,
+    ...conventions,
   };
 }
 
@@ -393,7 +406,7 @@ export async function loadDatasetProblem(
   const spec = datasetSpecOf(cfg, options.baseDir);
   const seed = cfg.seed ?? options.seed;
   const files = await withDataIssues(cfg, () => filesDigest(spec));
-  const def = definition(cfg, spec, seed, files);
+  const def = definition(cfg, spec, seed, files, options);
   const version = codeVersion();
   const id = hashOf({ ...def, version });
   const root = options.cacheDir === undefined ? join(tmpdir(), "powerlaw-sgd-problems") : options.cacheDir;
@@ -412,11 +425,12 @@ export async function loadDatasetProblem(
   const data = await withDataIssues(cfg, () => loadDataset(spec));
   const empirical = cfg.ntk === "empirical";
   const params = empirical ? initNetwork(data.d, cfg.hidden_dim, networkInitSeed(seed)) : null;
-  const np = networkProblem(data, params, { ntk: cfg.ntk });
+  const np = networkProblem(data, params, { ntk: cfg.ntk, ntkFormula: options.ntkFormula });
   let summary: SpectrumSummary | null = null;
   let fitError: string | null = null;
   try {
-    summary = spectrumSummary(np.problem);
+    const method = options.fitMethod ?? "log";
+    summary = spectrumSummary(np.problem, { nu: { method }, kappa: { method } });
   } catch (e) {
     fitError = (e as Error).message; // too few points in a fit window (tiny N)
   }

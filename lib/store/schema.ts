@@ -56,7 +56,7 @@ export const TABLES: readonly Table[] = [
       c("N", "INTEGER", "number of points = modes"),
       c("nu", "DOUBLE", "ν (synthetic; fitted for dataset problems) else NULL"),
       c("kappa", "DOUBLE", "κ (synthetic; fitted for dataset problems) else NULL"),
-      c("lambda_min", "DOUBLE", "eigenvalue floor (synthetic)"),
+      c("lambda_min", "DOUBLE", "synthetic: λ_min of λ_k = λ_min + (1 − λ_min)·k^(−ν) (the floor, if any, is in spec)"),
       c(
         "seed",
         "INTEGER",
@@ -140,7 +140,11 @@ export const TABLES: readonly Table[] = [
       c("started_at", "TIMESTAMP", "UTC"),
       c("finished_at", "TIMESTAMP", "UTC"),
       c("duration_ms", "DOUBLE", "wall time of the run in its worker"),
-      c("lr_scale", "DOUBLE", "nn: N/λ_max(K_emp) of the initial network (applied or not); NULL for the other regimes"),
+      c(
+        "lr_scale",
+        "DOUBLE",
+        "nn: N/λ_max(K_emp) of the initial network (applied or not), or the lr_scale given; NULL for the other regimes",
+      ),
       c(
         "lr_scale_applied",
         "BOOLEAN",

@@ -36,7 +36,9 @@ test("β outside (−1, 1) and α = 0 are legal", () => {
 
 test("unknown key: named with its path and the allowed keys", () => {
   const m = errors((c) => (c.problem.sigma = 3));
-  assert.deepEqual(m, ["problem.sigma: unknown key (got 3; allowed: kind, N, nu, kappa, lambda_min, seed)"]);
+  assert.deepEqual(m, [
+    "problem.sigma: unknown key (got 3; allowed: kind, N, nu, kappa, lambda_min, lambda_floor, seed)",
+  ]);
   const top = errors((c) => (c.lrs = [1]));
   assert.match(top[0], /^lrs: unknown key .*allowed: .*experiment.*sweep/);
 });
@@ -235,7 +237,7 @@ test("dataset problem: fields of another data set, and the files a data set need
 test("nn regime fields: each bad value names its field", () => {
   assert.deepEqual(
     networkErrors((c) => (c.regimes[0].lr_scale = "yes")),
-    ['regimes[0].lr_scale: wrong type (got "yes"; allowed: boolean)'],
+    ['regimes[0].lr_scale: wrong type (got "yes"; allowed: boolean or a finite number)'],
   );
   assert.deepEqual(
     networkErrors((c) => (c.regimes[0].replicates = 0)),
