@@ -282,6 +282,7 @@ export function sweepFromFlags(
   v: Record<string, unknown>,
   given: Set<string>,
   issues: ConfigIssue[],
+  notes: string[],
 ): Record<string, unknown> {
   const sched = v.sched as string;
   const schedule: Record<string, unknown> =
@@ -290,9 +291,12 @@ export function sweepFromFlags(
       : sched === "power"
         ? { kind: "power", p: v.p ?? [], n0: v.n0 ?? [] }
         : { kind: sched };
-  if (sched !== "jacobi")
-    for (const f of ["a", "b", "jacobi_indexing"])
-      if (given.has(f)) issues.push(issue(`--${f} only applies to --sched jacobi`, v[f]));
+  if (sched !== "jacobi") {
+    // the reference scripts always declare --a --b and ignore them unless --sched jacobi
+    const unused = ["a", "b", "jacobi_indexing"].filter((f) => given.has(f));
+    if (unused.length)
+      notes.push(`${unused.map((f) => `--${f}`).join(", ")}: ignored without --sched jacobi (as by the reference)`);
+  }
   if (sched !== "power")
     for (const f of ["p", "n0"]) if (given.has(f)) issues.push(issue(`--${f} only applies to --sched power`, v[f]));
   const sweep: Record<string, unknown> = { lr: v.lr, batch_size: v.batch_size, aggr_type: v.aggr_type, schedule };
@@ -451,7 +455,7 @@ export function flagsToExperiment(
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
   const problem = kernelProblemFromFlags(v, given, issues, notes);
-  const sweep = sweepFromFlags(v, given, issues);
+  const sweep = sweepFromFlags(v, given, issues, notes);
   let regimes: unknown[];
   if (command === "sd" || command === "theory") regimes = [{ regime: "sd", tau: v.tau }];
   else if (command === "full") regimes = [{ regime: "full" }];

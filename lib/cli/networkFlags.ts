@@ -81,6 +81,8 @@ const TRAIN_NN_FLAGS: OptionSpec[] = [
   COMPAT_FLAGS.verbose,
   COMPAT_FLAGS.log_frequency,
   COMPAT_FLAGS.val_frequency,
+  { name: "nu", kind: "float", help: "accepted and ignored (run_train_nn.sh passes it; the network's ν is its NTK's)" },
+  { name: "kappa", kind: "float", help: "accepted and ignored (run_train_nn.sh passes it; κ is the NTK's)" },
 ];
 
 const SEED_HELP = "seed of the initial network (generator 2⁵² + seed) and of the batches (replicate r: seed·2²¹ + r)";
@@ -179,7 +181,7 @@ const SPECTRUM_FLAGS: OptionSpec[] = [
 
 export const NETWORK_COMMANDS = {
   compare: {
-    summary: "the four regimes on one network's NTK (train_4_regimes_serial.py)",
+    summary: "the four regimes on one network's NTK (train_4_regimes_serial.py, train_4_regimes.py)",
     usage:
       "powerlaw-sgd compare [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] [--batch_size b ...] [--tau T ...] [--nn_runs R] [--linearized_runs R] [options]",
     description:
@@ -187,7 +189,9 @@ export const NETWORK_COMMANDS = {
       "residual define the kernel problem of the SD (every τ), full and linearized runs, and the network itself is trained\n" +
       "(SGD + momentum, PyTorch's update, full-train loss every step in O(N·b·H)). All runs go through the runner's worker\n" +
       "pool into one experiment (resumable; the built problem is cached in <db folder>/problems/). The same as `run` with\n" +
-      "a config whose problem is {kind: 'dataset', …} and whose regimes are nn, full, linearized and sd.",
+      "a config whose problem is {kind: 'dataset', …} and whose regimes are nn, full, linearized and sd. Every flag of the\n" +
+      "reference's four-regime scripts is accepted; --seed picks the data subset there, --init_seed the network here.\n" +
+      "Reference flags with another meaning here print a note (docs/cli.md).",
     flags: COMPARE_FLAGS,
   },
   nn: {
@@ -196,13 +200,15 @@ export const NETWORK_COMMANDS = {
       "powerlaw-sgd nn [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] [--batch_size b ...] [--nn_runs R] [options]",
     description:
       "Trains the network of docs/theory.md §2.1 with SGD + momentum and stores the full-train loss of every step; the NTK problem\n" +
-      "(spectrum, ν, κ, lr_scale = N/λ_max(K_emp)) is stored with it.",
+      "(spectrum, ν, κ, lr_scale = N/λ_max(K_emp)) is stored with it. Every flag of train_nn.py is accepted; those with\n" +
+      "another meaning here (--verbose, --log_frequency, --val_frequency, --data_root for MNIST, …) print a note.",
     flags: NN_COMMAND_FLAGS,
   },
   spectrum: {
     summary: "NTK spectrum and exponent fits of a data set",
     usage:
-      "powerlaw-sgd spectrum --dataset mnist --N 1000 [--ntk empirical|analytic] [--hidden_dim 1000] [--format json|table] [--db PATH]",
+      "powerlaw-sgd spectrum --dataset mnist --N 1000 [--ntk empirical|analytic] [--hidden_dim 1000] " +
+      "[--format json|table] [--db PATH] [--fit_windows log|reference]",
     description:
       "Eigen-decomposes the NTK (rescaled to λ_max = N) of the data set and fits ν (λ_k ~ k^-ν) and κ (tail of C_k ~ k^-κ)\n" +
       "over sub-windows (mean ± std, as the reference), with ζ = κ/ν and λ_k, C_k at k = 1, 2, 5, 10, …",
@@ -259,7 +265,7 @@ export function networkFlagsToExperiment(
   const { problem, issues: dataIssues } = datasetProblemFromFlags(data, given, notes);
   issues.push(...dataIssues);
   problem.hidden_dim = v.hidden_dim;
-  const sweep = sweepFromFlags(v, given, issues);
+  const sweep = sweepFromFlags(v, given, issues, notes);
   const run = runFieldsFromFlags(command === "compare" ? { ...v, seed: v.init_seed } : v, given, issues);
   for (const [f, min] of Object.entries(INT_MIN)) {
     const x = v[f];
@@ -279,6 +285,12 @@ export function networkFlagsToExperiment(
       value: v.backend,
       allowed: "omit it, or add --nn_engine tfjs",
     });
+  const unused = ["nu", "kappa"].filter((f) => given.has(f));
+  if (unused.length)
+    notes.push(
+      `${unused.map((f) => `--${f} ${String(v[f])}`).join(", ")}: ignored (the data set's NTK has its own ν, κ; ` +
+        "train_nn.py does not take them)",
+    );
   if (command === "nn" && v.model !== "mlp")
     issues.push({
       path: "",

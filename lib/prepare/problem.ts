@@ -171,12 +171,12 @@ function checkKernelArrays(
           });
         else if (worst > symmetryTolerance * scale) {
           const f32 = k.eps > 1e-10;
-          const tol = symmetryTolerance.toPrecision(2);
+          const tol = symmetryTolerance.toExponential(1);
           issues.push({
             path: k.field,
             message:
               `kernel is not symmetric: K[${wi}][${wj}] = ${K[wi * N + wj]} but K[${wj}][${wi}] = ${K[wj * N + wi]} ` +
-              `(|K_ij − K_ji|/max|K| = ${(worst / scale).toPrecision(2)} > ${tol}, √ε of the file's ` +
+              `(|K_ij − K_ji|/max|K| = ${(worst / scale).toExponential(1)} > ${tol}, √ε of the file's ` +
               `${f32 ? "float32" : "float64"}${f32 ? "" : "; a kernel computed in float32 should be saved as float32"})`,
             value: k.label,
             allowed: `a symmetric matrix (|K_ij − K_ji| ≤ ${tol}·max|K|)`,

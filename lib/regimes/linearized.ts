@@ -1,5 +1,5 @@
 /**
- * Linearized (kernel) mini-batch dynamics in function space (THEORY §2.2), one replicate per call.
+ * Linearized (kernel) mini-batch dynamics in function space (docs/theory.md §2.2), one replicate per call.
  *
  *   g_t = (1/b)·K[:, B_t]·d_t[B_t] = (N/b)·Σ_{i∈B_t} K̂[:, i]·d_t[i]          (K = N·K̂, E[g] = K̂d)
  *   'sgd'  (heavy ball):  v_{t+1} = β v_t − α g_t,  d_{t+1} = d_t + v_{t+1}  (α, β from schedule index t).
@@ -8,7 +8,8 @@
  *          integrate (momentumConvention 'pytorch' takes PyTorch-style momenta, lib/schedule/convention.ts).
  *   'adam' (on g, bias-corrected, PyTorch semantics, lr = α; the schedule's momentum is ignored):
  *          m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
- *          d ← d − (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε),   β₁ = 0.9, β₂ = 0.999, ε = 1e-8 by default.
+ *          d ← d − (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε),   β₁ = 0.9, β₂ = 0.999, ε = 1e-8 by default;
+ *          biasCorrection 'reference' divides by 1 − β^(t+1) instead, as the reference's optim/adam.py.
  * Loss L = ‖d‖²/(2N); step 0 is the initial loss. O(N·b) a step: K̂ is symmetric (DenseProblem
  * contract), so column i of K̂ is its contiguous row i and only the b batch rows are read.
  * Engines: 'wasm' gathers the rows with WebAssembly SIMD from a copy of K̂ kept per K̂ array
@@ -43,6 +44,8 @@ export interface AdamParams {
   readonly beta1?: number;
   readonly beta2?: number;
   readonly eps?: number;
+  /** 'standard' (default): 1 − βᵗ at step t = 1, 2, …; 'reference': 1 − β^(t+1) (docs/reference-differences.md) */
+  readonly biasCorrection?: "standard" | "reference";
 }
 
 export interface LinearizedOptions extends RunOptions {
@@ -72,7 +75,8 @@ export const MAX_REPLICATES = 2 ** 21;
 
 /** The generator seed of replicate r of a run with base seed `seed`: seed·2²¹ + r (collision-free). */
 export function replicateSeed(seed: number, replicate: number): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_BASE_SEED) throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_BASE_SEED)
+    throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
   if (!Number.isInteger(replicate) || replicate < 0 || replicate >= MAX_REPLICATES) {
     throw new RangeError(`replicate must be an integer in [0, 2^21), got ${replicate}`);
   }
@@ -83,30 +87,39 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
   const { N, khat: K, d0 } = problem;
   const { nSteps } = options;
   const convention = options.momentumConvention ?? "regimes";
-  if (convention !== "regimes" && convention !== "pytorch") throw new RangeError(`momentumConvention must be 'regimes' or 'pytorch', got ${String(convention)}`);
+  if (convention !== "regimes" && convention !== "pytorch")
+    throw new RangeError(`momentumConvention must be 'regimes' or 'pytorch', got ${String(convention)}`);
   const schedule = convention === "pytorch" ? fromPytorchMomentum(options.schedule) : options.schedule;
   const b = options.batchSize;
   const optimizer = options.optimizer ?? "sgd";
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be an integer ≥ 1, got ${N}`);
   if (K.length !== N * N) throw new RangeError(`khat must be N×N = ${N * N} entries, got ${K.length}`);
   if (d0.length !== N) throw new RangeError(`d0 must have length N = ${N}, got ${d0.length}`);
-  if (!Number.isInteger(b) || b < 1 || b > N) throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
+  if (!Number.isInteger(b) || b < 1 || b > N)
+    throw new RangeError(`batch size must be an integer in 1..${N}, got ${b}`);
   if (!Number.isInteger(nSteps) || nSteps < 0) throw new RangeError(`nSteps must be an integer ≥ 0, got ${nSteps}`);
-  if (optimizer !== "sgd" && optimizer !== "adam") throw new RangeError(`optimizer must be 'sgd' or 'adam', got ${String(optimizer)}`);
+  if (optimizer !== "sgd" && optimizer !== "adam")
+    throw new RangeError(`optimizer must be 'sgd' or 'adam', got ${String(optimizer)}`);
   const beta1 = options.adam?.beta1 ?? 0.9;
   const beta2 = options.adam?.beta2 ?? 0.999;
   const eps = options.adam?.eps ?? 1e-8;
   if (!(beta1 >= 0 && beta1 < 1)) throw new RangeError(`adam beta1 must be in [0, 1), got ${beta1}`);
   if (!(beta2 >= 0 && beta2 < 1)) throw new RangeError(`adam beta2 must be in [0, 1), got ${beta2}`);
   if (!(eps > 0)) throw new RangeError(`adam eps must be > 0, got ${eps}`);
+  const biasCorrection = options.adam?.biasCorrection ?? "standard";
+  if (biasCorrection !== "standard" && biasCorrection !== "reference")
+    throw new RangeError(`adam biasCorrection must be "standard" or "reference", got ${String(biasCorrection)}`);
   const trackEvery = options.trackEvery ?? 0;
   const U = problem.vectors;
-  if (trackEvery > 0 && (!U || U.length !== N * N)) throw new RangeError("per-mode tracking needs the problem's eigenvectors (N×N)");
+  if (trackEvery > 0 && (!U || U.length !== N * N))
+    throw new RangeError("per-mode tracking needs the problem's eigenvectors (N×N)");
 
   const engine = options.engine ?? "auto";
   const precision = options.kernelPrecision ?? "float64";
-  if (engine !== "auto" && engine !== "wasm" && engine !== "js") throw new RangeError(`engine must be 'auto', 'wasm' or 'js', got ${String(engine)}`);
-  if (precision !== "float64" && precision !== "float32") throw new RangeError(`kernelPrecision must be 'float64' or 'float32', got ${String(precision)}`);
+  if (engine !== "auto" && engine !== "wasm" && engine !== "js")
+    throw new RangeError(`engine must be 'auto', 'wasm' or 'js', got ${String(engine)}`);
+  if (precision !== "float64" && precision !== "float32")
+    throw new RangeError(`kernelPrecision must be 'float64' or 'float32', got ${String(precision)}`);
 
   const rng = new Rng(replicateSeed(options.seed ?? 0, options.replicate ?? 0));
   const perm = new Int32Array(N);
@@ -115,7 +128,10 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
   let Kjs: Float64Array | Float32Array = K;
   if (!kernel && precision === "float32") {
     let copy = float32Copies.get(K);
-    if (!copy) float32Copies.set(K, (copy = Float32Array.from(K)));
+    if (!copy) {
+      copy = Float32Array.from(K);
+      float32Copies.set(K, copy);
+    }
     Kjs = copy;
   }
   // With the wasm engine the batch, weights and g live in the kernel's memory (filled and consumed
@@ -152,8 +168,9 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
     const bound = divergenceBound(loss0, options.divergenceFactor);
     yield { step: 0, loss: loss0, ...track(0) };
 
-    let pow1 = 1;
-    let pow2 = 1;
+    // β^t after the update of step t; the reference's correction runs one power ahead (β^(t+1))
+    let pow1 = biasCorrection === "reference" ? beta1 : 1;
+    let pow2 = biasCorrection === "reference" ? beta2 : 1;
     for (let t = 1; t <= nSteps; t++) {
       const alpha = schedule.lr(t - 1);
       if (slot && kernel!.memory !== seen) {
@@ -169,11 +186,11 @@ export function* linearized(problem: LinearizedProblem, options: LinearizedOptio
         const beta = schedule.momentum(t - 1);
         if (slot) ss = kernel!.sgd(slot, b, alpha, beta);
         else {
-          const g = kernel ? kernel.gather(b) : (gatherTs(Kjs, N, batch, weight, b, gJs), gJs);
+          const g = kernel ? kernel.gather(b) : gatherTs(Kjs, N, batch, weight, b, gJs);
           ss = sgdUpdate(g, d, p, N, alpha, beta);
         }
       } else {
-        const g = kernel ? kernel.gather(b) : (gatherTs(Kjs, N, batch, weight, b, gJs), gJs);
+        const g = kernel ? kernel.gather(b) : gatherTs(Kjs, N, batch, weight, b, gJs);
         pow1 *= beta1;
         pow2 *= beta2;
         const step = alpha / (1 - pow1);
