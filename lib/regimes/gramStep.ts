@@ -4,7 +4,7 @@
  *   Q ← β·Q + (1/b)·Ĝ[:, B]·Δ,   Z ← Z − lr·Q,   f_n = (1/√H)·Σ_h w₂[h]·ReLU(Z[n, h]),
  * returning Σ_n (f_n − y_n)². One name, one implementation per backend: ts/gramStep.ts (a GEMM by the dense
  * kernels, then one pass over Z and Q) and native/gramStep.ts (native/gramStep.c: one fused sweep, so Z and Q
- * cross memory once a step); gramStepBackend.ts chooses. No WebAssembly version: Z and Q would have to live
+ * cross memory once a step); networkKernels.ts chooses. No WebAssembly version: Z and Q would have to live
  * in the module's memory, and the GEMM-then-pass form over the WebAssembly dense kernels is the fallback.
  */
 import type { BackendName } from "../linalg/backend.ts";

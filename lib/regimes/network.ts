@@ -15,7 +15,8 @@
  * (`applyLrScale: false` reproduces the reference's four-regime script, which forgets it) and returned
  * with the outcome either way.
  *
- * The full-train loss, three ways that give the same numbers (test/regimes/network.test.ts: 1e-10):
+ * The full-train loss, three ways that give the same numbers (docs/theory.md §11.4; test/regimes/network.test.ts
+ * checks 1e-10):
  *  - "gram", O(N·b·H) a step instead of a forward pass's O(N·d·H): every first-layer gradient lies in the span
  *    of the batch inputs,
  *        ∂L_B/∂W₁ = (1/b) Σ_{i∈B} δ_i x_iᵀ/√d,   ∂L_B/∂b₁ = (1/b) Σ_{i∈B} δ_i,
@@ -24,8 +25,9 @@
  *        Q ← β·Q + (1/b)·Ĝ[:, B]·Δ_B       (Ĝ = XXᵀ/d + 11ᵀ, Δ_B the b×H matrix of the δ_i)
  *    and the pre-activations of all N points follow exactly: Z ← Z − lr·Q, giving every output
  *    f = ReLU(Z)·w₂/√H, every step: the Gram step kernel (./gramStep.ts; natively one sweep over Z and Q).
- *  - "forward": the explicit W₁ (H×d) and its buffer, updated from the batch in O(b·d·H + d·H), and a forward
- *    pass Z = XW₁ᵀ/√d + 1 b₁ᵀ by a GEMM every step (the reference's cost, kept as the baseline).
+ *  - "forward": the explicit W₁ (H×d) and its buffer, updated from the batch in O(b·d·H + d·H) by the hidden
+ *    units' step kernel (./hiddenStep.ts), and a forward pass Z = XW₁ᵀ/√d + 1 b₁ᵀ by a GEMM every step (the
+ *    reference's cost, kept as the baseline).
  *  - "sparse": the same explicit batch step, and the forward pass only at the steps whose loss is needed
  *    (recorded or tracked); the batch's own pre-activations X_B W₁ᵀ/√d + b₁ cost O(b·d·H).
  * `fullLoss: "auto"` (the default of `network`) takes the cheapest for the run's recorded steps by an operation
@@ -45,7 +47,8 @@ import { toPytorchMomentum } from "../schedule/convention.ts";
 import type { RunOptions, RunOutcome, StepRecord } from "../types.ts";
 import { divergenceBound, isDiverged } from "./divergence.ts";
 import type { GramStepKernel } from "./gramStep.ts";
-import { gramStepKernel } from "./gramStepBackend.ts";
+import type { HiddenStepKernel } from "./hiddenStep.ts";
+import { gramStepKernel, hiddenStepKernel } from "./networkKernels.ts";
 import { replicateSeed } from "./linearized.ts";
 import {
   augmentedGram,
@@ -129,6 +132,8 @@ export interface TrainerOptions {
   readonly fullLoss?: FullLossMethod;
   /** the Gram step kernel (default: gramStepKernel, native where it loads) */
   readonly gramStep?: GramStepKernel;
+  /** the hidden units' step (default: hiddenStepKernel, native where it loads) */
+  readonly hiddenStep?: HiddenStepKernel;
 }
 
 const METHODS: readonly FullLossMethod[] = ["gram", "forward", "sparse"];
@@ -157,6 +162,8 @@ export class NetworkTrainer {
   private readonly kernels: DenseKernels;
   /** the Gram step kernel (method "gram" only) */
   readonly gramStep: GramStepKernel | null;
+  /** the hidden units' step: Δ_B and the momentum steps of w₂, b₁ and (explicit) W₁ */
+  readonly hiddenStep: HiddenStepKernel;
   private readonly x: Float64Array;
   private readonly y: Float64Array;
   private readonly gram: Float64Array;
@@ -173,11 +180,10 @@ export class NetworkTrainer {
   private readonly bufB1: Float64Array;
   private readonly w1: Float64Array | null;
   private readonly bufW1: Float64Array | null;
-  private readonly gW2: Float64Array;
-  private readonly gB1: Float64Array;
   private delta = new Float64Array(0);
-  /** the batch's pre-activations (b×H) */
+  /** the batch's pre-activations (b×H) and scaled residuals (b) */
   private zb = new Float64Array(0);
+  private res = new Float64Array(0);
   private gb = new Float64Array(0);
   private xb = new Float64Array(0);
   private lossValue: number;
@@ -195,6 +201,7 @@ export class NetworkTrainer {
     this.trackWeights = options.trackWeights ?? this.fullLoss !== "gram";
     if (this.fullLoss !== "gram" && !this.trackWeights)
       throw new RangeError(`fullLoss "${this.fullLoss}" needs trackWeights`);
+    this.hiddenStep = options.hiddenStep ?? hiddenStepKernel(this.kernels);
     this.x = data.x;
     this.y = data.y;
     this.gram = setup.gram;
@@ -210,8 +217,6 @@ export class NetworkTrainer {
     this.bufB1 = new Float64Array(H);
     this.w1 = this.trackWeights ? params.w1.slice() : null;
     this.bufW1 = this.trackWeights ? new Float64Array(H * d) : null;
-    this.gW2 = new Float64Array(H);
-    this.gB1 = new Float64Array(H);
     this.f = outputsFromPreActivations(this.Z, this.w2, N, H);
     this.lossValue = this.computeLoss();
   }
@@ -260,6 +265,7 @@ export class NetworkTrainer {
     if (this.delta.length !== b * H) {
       this.delta = new Float64Array(b * H);
       this.zb = new Float64Array(b * H);
+      this.res = new Float64Array(b);
       this.gb = new Float64Array(this.fullLoss === "gram" ? b * N : 0);
       this.xb = new Float64Array(this.trackWeights ? b * d : 0);
     }
@@ -270,41 +276,18 @@ export class NetworkTrainer {
       for (let r = 0; r < b; r++) zb.set(this.b1, r * H);
       this.kernels.gemm(false, true, b, H, d, 1 / Math.sqrt(d), xb, this.w1!, 1, zb);
     } else for (let r = 0; r < b; r++) zb.set(Z.subarray(batch[r] * H, batch[r] * H + H), r * H);
+    // the batch's residuals, then Δ_B and the momentum steps of w₂, b₁ (and W₁) by the hidden-step kernel
     const sH = 1 / Math.sqrt(H);
-    const gW2 = this.gW2.fill(0);
-    const gB1 = this.gB1.fill(0);
+    const res = this.res;
     let batchSs = 0;
-    // residuals at the batch, δ_i and the batch gradients of w₂ and b₁
     for (let r = 0; r < b; r++) {
-      const res = rowOutput(zb, r * H, w2, H) - y[batch[r]];
-      batchSs += res * res;
-      const rr = res * sH;
-      const ro = r * H;
-      for (let h = 0; h < H; h++) {
-        const z = zb[ro + h];
-        if (z > 0) {
-          const dl = rr * w2[h];
-          D[ro + h] = dl;
-          gB1[h] += dl;
-          gW2[h] += rr * z;
-        } else D[ro + h] = 0;
-      }
+      const e = rowOutput(zb, r * H, w2, H) - y[batch[r]];
+      batchSs += e * e;
+      res[r] = e * sH;
     }
-    const invB = 1 / b;
-    const { bufW2, bufB1, b1 } = this;
-    for (let h = 0; h < H; h++) {
-      bufW2[h] = beta * bufW2[h] + gW2[h] * invB;
-      w2[h] -= lr * bufW2[h];
-      bufB1[h] = beta * bufB1[h] + gB1[h] * invB;
-      b1[h] -= lr * bufB1[h];
-    }
-    if (this.w1 && this.bufW1) {
-      // buf_W₁ ← β·buf_W₁ + (1/(b√d))·Δ_Bᵀ X_B
-      this.kernels.gemm(true, false, H, d, b, invB / Math.sqrt(d), D, xb, beta, this.bufW1);
-      const w1 = this.w1,
-        bw = this.bufW1;
-      for (let k = 0; k < H * d; k++) w1[k] -= lr * bw[k];
-    }
+    const first = this.w1 && this.bufW1 ? { d, xb, W: this.w1, buf: this.bufW1 } : null;
+    const { bufW2, b1, bufB1 } = this;
+    this.hiddenStep.hiddenStep({ H, b, zb, res, delta: D, w2, bufW2, b1, bufB1, first, lr, beta });
     this.fresh = false;
     if (this.fullLoss === "gram") this.gramUpdate(batch, lr, beta);
     else if (this.fullLoss === "forward") this.evaluate();
@@ -372,9 +355,12 @@ export function fullLossCosts(shape: NetworkShape, nSteps: number, nFull: number
   };
 }
 
-/** What computes a run of this method, as recorded on it: e.g. "gram-f64:native", "sparse-f64:wasm". */
+/**
+ * What computes a run of this method, as recorded on it: "<method>-f64:native" when its step kernel (Gram or
+ * hidden units') is the native one, else "<method>-f64:<dense kernels>" (wasm, ts): e.g. "gram-f64:native".
+ */
 export function networkBackend(fullLoss: FullLossMethod, kernels: DenseKernels = denseKernels()): string {
-  const step = fullLoss === "gram" ? gramStepKernel(kernels).name : "ts";
+  const step = (fullLoss === "gram" ? gramStepKernel(kernels) : hiddenStepKernel(kernels)).name;
   return `${fullLoss}-f64:${step === "ts" ? kernels.name : step}`;
 }
 

@@ -72,7 +72,7 @@ test("run CONFIG.json: mnist network problem, nn + linearized + sd + full; lr_sc
   );
   const nn = byRegime.find((x) => x.regime === "nn")!;
   assert.ok(Number(nn.lr_scale) > 0 && nn.applied === true, JSON.stringify(nn));
-  assert.match(String(nn.backend), /^gram-f64:(wasm|ts)$/);
+  assert.match(String(nn.backend), /^(gram|forward|sparse)-f64:(native|wasm|ts)$/);
   for (const x of byRegime.filter((x) => x.regime !== "nn")) assert.deepEqual([x.lr_scale, x.applied], [null, null]);
   // one problem: the network's, with its fits and the cached kernel
   const problems = await rows(

@@ -107,7 +107,7 @@ test("compare: SD(τ), full, linearized and network runs under one experiment an
   assert.equal(nn.length, 1);
   assert.ok(Number(nn[0].lr_scale) > 0);
   assert.deepEqual([nn[0].lr_scale_applied, nn[0].hidden_dim], [true, 64]);
-  assert.match(String(nn[0].backend), /^gram-f64:(wasm|ts)$/);
+  assert.match(String(nn[0].backend), /^(gram|forward|sparse)-f64:(native|wasm|ts)$/);
   // rerun: everything already finished
   const again = capture();
   assert.equal(await runNetworkCommand("compare", args, again.io), 0);
@@ -147,7 +147,7 @@ test("nn: network runs only, backend recorded; spectrum: fits as JSON; bad input
   const r = await rows(db, "SELECT regime, backend, status, steps FROM runs");
   assert.equal(r.length, 1);
   assert.equal(r[0].regime, "nn");
-  assert.match(String(r[0].backend), /^gram-f64:(wasm|ts)$/);
+  assert.match(String(r[0].backend), /^(gram|forward|sparse)-f64:(native|wasm|ts)$/);
   const steps = await rows(db, "SELECT step FROM curves ORDER BY step");
   assert.deepEqual(
     steps.map((s) => Number(s.step)),

@@ -24,7 +24,9 @@ import {
 import { divergenceBound } from "../../lib/regimes/divergence.ts";
 import { loadGramStepNative } from "../../lib/regimes/native/gramStep.ts";
 import { gramStepTs } from "../../lib/regimes/ts/gramStep.ts";
-import { gramStepKernel } from "../../lib/regimes/gramStepBackend.ts";
+import { loadHiddenStepNative } from "../../lib/regimes/native/hiddenStep.ts";
+import { hiddenStepTs } from "../../lib/regimes/ts/hiddenStep.ts";
+import { gramStepKernel, hiddenStepKernel } from "../../lib/regimes/networkKernels.ts";
 import { tsKernels } from "../../lib/linalg/kernels.ts";
 import { logSteps } from "../../lib/run/record.ts";
 import { forwardTf, networkTf, trainTfParams } from "../../lib/regimes/networkTf.ts";
@@ -403,6 +405,72 @@ test("Gram step: native = GEMM-then-pass reference (Q, Z, f, Σ(f − y)²) to 1
   );
 });
 
+test("hidden step: native = loops-and-GEMM reference (Δ, w₂, b₁, buffers, W₁) to 1e-13, ragged d, b ≤ 300", (t) => {
+  let native;
+  try {
+    native = loadHiddenStepNative();
+  } catch (e) {
+    return t.skip(`native addon not available: ${(e as Error).message}`);
+  }
+  const ref = hiddenStepTs(tsKernels);
+  const scaled = (u: Float64Array, v: Float64Array) =>
+    u.reduce((m, x, i) => Math.max(m, Math.abs(x - v[i]) / (1 + Math.abs(v[i]))), 0);
+  for (const [H, d, b, withW] of [
+    [5, 3, 1, true],
+    [37, 64, 10, true],
+    [100, 19, 300, true],
+    [64, 8, 7, false],
+  ] as const) {
+    const rng = new Rng(H + d + b);
+    const zb = rng.normals(b * H); // about half the units inactive on each point
+    const res = rng.normals(b);
+    const vecs = Array.from({ length: 4 }, () => rng.normals(H));
+    const W0 = rng.normals(H * d);
+    const buf0 = rng.normals(H * d);
+    const xb = rng.normals(b * d);
+    const make = () => ({
+      H,
+      b,
+      zb,
+      res,
+      delta: new Float64Array(b * H),
+      w2: vecs[0].slice(),
+      bufW2: vecs[1].slice(),
+      b1: vecs[2].slice(),
+      bufB1: vecs[3].slice(),
+      first: withW ? { d, xb, W: W0.slice(), buf: buf0.slice() } : null,
+      lr: 0.05,
+      beta: 0.7,
+    });
+    const a = make();
+    const c = make();
+    ref.hiddenStep(a);
+    native.hiddenStep(c);
+    const what = `H=${H} d=${d} b=${b}`;
+    for (const k of ["delta", "w2", "bufW2", "b1", "bufB1"] as const)
+      assert.ok(scaled(c[k], a[k]) <= 1e-13, `${what}: ${k}`);
+    if (withW) {
+      assert.ok(scaled(c.first!.W, a.first!.W) <= 1e-13 && scaled(c.first!.buf, a.first!.buf) <= 1e-13, what);
+      assert.ok(scaled(a.first!.W, W0) > 1e-3, "the step moves W₁");
+    }
+    assert.ok(a.delta.some((v) => v === 0) && a.delta.some((v) => v !== 0), "inactive and active units");
+  }
+  const H = 2;
+  const small = {
+    H,
+    b: 1,
+    zb: new Float64Array(2),
+    res: new Float64Array(1),
+    delta: new Float64Array(2),
+    lr: 1,
+    beta: 0,
+  };
+  const v = () => new Float64Array(H);
+  const args = { ...small, w2: v(), bufW2: v(), b1: v(), bufB1: v() };
+  const W = { d: 2, xb: new Float64Array(2), W: new Float64Array(4), buf: new Float64Array(3) };
+  assert.throws(() => native.hiddenStep({ ...args, first: W }), /hiddenStep: buf has 3 entries, needs 4/);
+});
+
 test("the method: auto = cheapest for the recorded steps, explicit kept, on the outcome and backend", () => {
   const at = (d: number, nFull: number) => cheapestFullLoss({ N: 1000, d, H: 1000, b: 10 }, 10_000, nFull);
   const logCount = logSteps(100, 10_000).length; // 281 of 10⁴
@@ -425,7 +493,10 @@ test("the method: auto = cheapest for the recorded steps, explicit kept, on the 
     /fullLoss must be "auto", "gram", "forward" or "sparse"/,
   );
   for (const fullLoss of METHODS) assert.equal(runOf(setup, { ...base, fullLoss }).outcome.fullLoss, fullLoss);
-  assert.equal(networkBackend("sparse", tsKernels), "sparse-f64:ts");
+  assert.equal(
+    networkBackend("sparse", tsKernels),
+    `sparse-f64:${hiddenStepKernel(tsKernels).name === "native" ? "native" : "ts"}`,
+  );
   assert.equal(
     networkBackend("gram", tsKernels),
     `gram-f64:${gramStepKernel(tsKernels).name === "native" ? "native" : "ts"}`,
