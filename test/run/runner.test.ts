@@ -125,7 +125,7 @@ test("stored curves equal the regime's own output (SD, record log) and linearize
       ["full", "log:5", true],
     ],
   );
-  assert.ok(["wasm", "ts"].includes(String(meta[3].backend)));
+  assert.ok(["native", "wasm", "ts"].includes(String(meta[3].backend)));
   assert.equal(meta[0].gamma, (60 - 4) / (59 * 4));
   const sp = await rows(db, 'SELECT count(*)::INTEGER AS n, sum(c) AS s, max("lambda") AS m FROM spectra');
   assert.equal(sp[0].n, 60);
