@@ -89,6 +89,17 @@ export function readTorchSave(bytes: Uint8Array): unknown {
     };
     const count = size.reduce((a, b) => a * b, 1);
     const data = new Float64Array(count);
+    // C-contiguous little-endian float32/float64 (the usual case, up to N² = 10⁸ entries): one typed-array copy
+    let contiguous = true;
+    for (let d = size.length - 1, step = 1; d >= 0; step *= size[d], d--)
+      if (size[d] > 1 && stride[d] !== step) contiguous = false;
+    if (contiguous && !bigEndian && (kind.dtype === "f4" || kind.dtype === "f8")) {
+      const start = raw.byteOffset + offset * kind.width;
+      if (offset + count > raw.length / kind.width) throw new TorchSaveError(`storage ${ref.key} is too short`);
+      const bytes = raw.buffer.slice(start, start + count * kind.width);
+      data.set(kind.dtype === "f4" ? new Float32Array(bytes) : new Float64Array(bytes));
+      return { shape: size, dtype: kind.dtype, data };
+    }
     const idx = new Array<number>(size.length).fill(0);
     for (let n = 0; n < count; n++) {
       let at = offset;

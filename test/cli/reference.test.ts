@@ -364,7 +364,16 @@ test("train_4_regimes.py and train_4_regimes_serial.py: every flag; --seed picks
     ...["compare", "--dataset", "bike_sharing", "--data_root", dataRoot, "--N", "100", "--hidden_dim", "32"],
     ...["--lr", "0.5", "--momentum", "0.0", "--n_steps", "20", "--batch_size", "10", "--workers", "2", "--seed", "42"],
     ...["--tau", "-2", "-1", "0", "1", "2", "--nn_runs", "2", "--linearized_runs", "2", "--aggr_type", "prod"],
-    ...["--save_dir", serial],
+    ...["--save_dir", serial, "--conventions", "reference"],
+  );
+  // the reference's serial script trains the network at α itself (no lr_scale)
+  const nn = await rows(
+    join(serial, "results.duckdb"),
+    "SELECT DISTINCT lr_scale_applied FROM runs WHERE regime = 'nn'",
+  );
+  assert.deepEqual(
+    nn.map((x) => x.lr_scale_applied),
+    [false],
   );
   const taus = await rows(join(serial, "results.duckdb"), "SELECT tau FROM runs WHERE regime = 'sd' ORDER BY tau");
   assert.deepEqual(
