@@ -19,28 +19,40 @@ export interface CommandSpec {
   flags: OptionSpec[];
 }
 
+// `run` keeps --workers as a plain alias of --concurrency (the reference-script commands print a note for it)
 const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) =>
   ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name),
-);
+).map((f) => (f.name === "concurrency" ? { ...f, aliases: ["workers"] } : f));
+
+/** The kernel commands take their reference script's flags (docs/cli.md, docs/reference-differences.md). */
+const REFERENCE_NOTE =
+  "Problem: --dataset synthetic (--N --nu --kappa), a data set's NTK (--dataset mnist|…), --kernel/--residual, or\n" +
+  "the reference's --from_saved. Every flag of the reference script is accepted; those with another meaning here\n" +
+  "print a note; --conventions reference reproduces the reference code where the project differs.";
 
 export const COMMANDS: Record<string, CommandSpec> = {
   sd: {
     summary: "spectral-diagonal SD(τ) dynamics (train_spectral_diagonal.py)",
     usage: "powerlaw-sgd sd [--tau T ...] [--lr A ...] [--momentum B ...] [--batch_size b ...] [options]",
-    description: "Runs the SD(τ) dynamics (O(N) a step) for every setting of the sweep and stores the loss curves.",
+    description:
+      "Runs the SD(τ) dynamics (O(N) a step) for every setting of the sweep and stores the loss curves.\n" +
+      REFERENCE_NOTE,
     flags: [...REGIME_FLAGS.sd, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
   },
   full: {
     summary: "full second-moment dynamics averaged over batches (train_full.py)",
     usage: "powerlaw-sgd full [--lr A ...] [--momentum B ...] [--batch_size b ...] [options]",
-    description: "Runs the exact batch-averaged second-moment dynamics (two N³ products a step) for every setting.",
+    description:
+      "Runs the exact batch-averaged second-moment dynamics (two N³ products a step) for every setting.\n" +
+      REFERENCE_NOTE,
     flags: [...REGIME_FLAGS.full, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
   },
   linearized: {
     summary: "linearized (kernel) SGD / Adam, R replicates (train_linearized.py)",
     usage: "powerlaw-sgd linearized [--runs R] [--optimizer sgd|adam] [--lr A ...] [options]",
     description:
-      "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).",
+      "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).\n" +
+      REFERENCE_NOTE,
     flags: [...REGIME_FLAGS.linearized, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
   },
   run: {

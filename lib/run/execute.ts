@@ -5,7 +5,7 @@
  * nn runs of engine 'tfjs' need `await prepareRun(spec)` first (TensorFlow.js loads asynchronously).
  */
 import type { DenseProblem, RegimeRun, Spectrum } from "../types.ts";
-import { makeSchedule } from "../schedule/index.ts";
+import { fromPytorchMomentum, makeSchedule } from "../schedule/index.ts";
 import { spectralDiagonal } from "../regimes/spectralDiagonal.ts";
 import { sdStepKernel } from "../regimes/sdStepBackend.ts";
 import { full } from "../regimes/full.ts";
@@ -68,9 +68,16 @@ function networkSetup(problem: WorkerProblem): NetworkSetup {
   if (!n) throw new Error("the nn regime needs the network (a dataset problem)");
   let s = setups.get(n);
   if (!s) {
-    s = prepareNetwork({ N: n.N, d: n.d, x: n.x, y: n.y }, { d: n.d, H: n.H, w1: n.w1, b1: n.b1, w2: n.w2 }, {
-      lambdaMax: n.lambdaMax, gram: n.gram, z0: n.z0, vectors: isDense(problem) ? problem.vectors : undefined,
-    });
+    s = prepareNetwork(
+      { N: n.N, d: n.d, x: n.x, y: n.y },
+      { d: n.d, H: n.H, w1: n.w1, b1: n.b1, w2: n.w2 },
+      {
+        lambdaMax: n.lambdaMax,
+        gram: n.gram,
+        z0: n.z0,
+        vectors: isDense(problem) ? problem.vectors : undefined,
+      },
+    );
     setups.set(n, s);
   }
   return s;
@@ -78,8 +85,17 @@ function networkSetup(problem: WorkerProblem): NetworkSetup {
 
 /** Creates the regime generator of a run and names the backend that computes it. */
 export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: RegimeRun; backend: string } {
-  const schedule = makeSchedule(spec.schedule);
-  const common = { schedule, batchSize: spec.batchSize, nSteps: spec.nSteps, divergenceFactor: spec.divergenceFactor, trackEvery: spec.trackEvery };
+  // sd and full integrate the classic form: a schedule in PyTorch's form is converted for them (the linearized
+  // and network regimes take momentumConvention themselves)
+  const pytorch = spec.momentumConvention === "pytorch" && (spec.regime === "sd" || spec.regime === "full");
+  const schedule = pytorch ? fromPytorchMomentum(makeSchedule(spec.schedule)) : makeSchedule(spec.schedule);
+  const common = {
+    schedule,
+    batchSize: spec.batchSize,
+    nSteps: spec.nSteps,
+    divergenceFactor: spec.divergenceFactor,
+    trackEvery: spec.trackEvery,
+  };
   switch (spec.regime) {
     case "sd": {
       const kernel = sdStepKernel();
@@ -92,13 +108,34 @@ export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: Regim
     }
     case "linearized":
       if (!isDense(problem)) throw new Error("the linearized regime needs the dense problem");
-      return { run: linearized(problem, { ...common, optimizer: spec.optimizer ?? "sgd", seed: spec.seed, replicate: spec.replicate }), backend: "js" };
+      return {
+        run: linearized(problem, {
+          ...common,
+          optimizer: spec.optimizer ?? "sgd",
+          seed: spec.seed,
+          replicate: spec.replicate,
+          momentumConvention: spec.momentumConvention,
+          adam: spec.adam,
+        }),
+        backend: "js",
+      };
     case "nn": {
-      const setup = networkSetup(problem);
-      const options = { ...common, seed: spec.seed, replicate: spec.replicate, applyLrScale: spec.applyLrScale ?? true };
+      const shared = networkSetup(problem);
+      // a given lr_scale (train_nn.py's --lr_scale) replaces N/λ_max(K_emp)
+      const setup = spec.lrScale === undefined ? shared : { ...shared, lrScale: spec.lrScale };
+      const options = {
+        ...common,
+        seed: spec.seed,
+        replicate: spec.replicate,
+        applyLrScale: spec.applyLrScale ?? true,
+        momentumConvention: spec.momentumConvention,
+      };
       if (spec.engine === "tfjs") {
         if (!tfjs) throw new Error("TensorFlow.js is not loaded: call prepareRun(spec) before executeRun");
-        return { run: tfjs.module.networkTf({ data: setup.data, params: setup.params, lrScale: setup.lrScale }, options), backend: `tfjs-${tfjs.backend}` };
+        return {
+          run: tfjs.module.networkTf({ data: setup.data, params: setup.params, lrScale: setup.lrScale }, options),
+          backend: `tfjs-${tfjs.backend}`,
+        };
       }
       // the regime computes the full-train loss only at the stored steps, by the cheapest method for them
       const nnOptions = { ...options, recordSteps: recordedSteps(spec.record, spec.nSteps) };
@@ -108,10 +145,17 @@ export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: Regim
   }
 }
 
-export function executeRun(problem: WorkerProblem, spec: RunSpec, sink: RunSink, options: ExecuteOptions = {}): RunResult {
+export function executeRun(
+  problem: WorkerProblem,
+  spec: RunSpec,
+  sink: RunSink,
+  options: ExecuteOptions = {},
+): RunResult {
   const { run, backend } = startRegime(problem, spec);
   const flushMs = options.flushMs ?? 250;
-  const batcher = new CurveBatcher(stepFilter(spec.record, spec.nSteps), options.batchRows ?? 4096, (s, l) => sink.curve(s, l));
+  const batcher = new CurveBatcher(stepFilter(spec.record, spec.nSteps), options.batchRows ?? 4096, (s, l) =>
+    sink.curve(s, l),
+  );
   let lastFlush = performance.now();
   let lastCheck = lastFlush;
   // the clock is read every `checkEvery` steps, adapted so that reads happen about every 2–20 ms

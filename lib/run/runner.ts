@@ -172,7 +172,7 @@ export function runRow(
     started_at: startedAt,
     finished_at: null,
     duration_ms: null,
-    lr_scale: s.regime === "nn" ? problem.lrScale : null,
+    lr_scale: s.regime === "nn" ? (s.lrScale ?? problem.lrScale) : null,
     lr_scale_applied: s.regime === "nn" ? (s.applyLrScale ?? true) : null,
     hidden_dim: problem.hiddenDim,
   };
@@ -259,6 +259,7 @@ export async function planExperiment(
     seed: e.seed,
     network: nn,
     cacheDir,
+    conventions: e.conventions,
   });
   const issues = checkBatchSizes(e.sweep.batch_size, problem.N);
   if (issues.length > 0) throw new InputError(issues);
