@@ -16,7 +16,10 @@ import { writeNpy } from "../../lib/io/npy.ts";
 import { loadProblem } from "../../lib/prepare/problem.ts";
 import { parseExperiment } from "../../lib/config/schema.ts";
 import { linearized } from "../../lib/regimes/linearized.ts";
-import { jacobiSchedule } from "../../lib/schedule/index.ts";
+import { fromPytorchMomentum, jacobiSchedule, powerSchedule } from "../../lib/schedule/index.ts";
+import { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
+
+const maxRel = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.abs(b[i])));
 
 const dir = mkdtempSync(join(tmpdir(), "reference-"));
 const fixtures = new URL("../io/fixtures/", import.meta.url).pathname;
@@ -441,6 +444,19 @@ test("the reference's conventions reach the engines: --conventions reference (li
   ].map((r) => r.loss);
   assert.deepEqual(reference, direct);
   assert.notDeepEqual(project, reference);
+  // --momentum_convention pytorch on sd: the schedule's β is PyTorch's, converted for the classic SD equations
+  const sdArgs = ["--N", "60", "--nu", "1.3", "--kappa", "0.5", "--sched", "power", "--p", "0.8", "--n0", "4"];
+  const sd = [...sdArgs, "--lr", "0.6", "--momentum", "0.7", "--n_steps", "40", "--batch_size", "6", "--db", db];
+  await ok("sd", ...sd, "--experiment", "sd-classic");
+  await ok("sd", ...sd, "--experiment", "sd-pytorch", "--momentum_convention", "pytorch");
+  const schedule = powerSchedule({ lr: 0.6, p: 0.8, n0: 4, momentum: 0.7 });
+  const spectrum = loadProblem({ ...cfg.value.problem }, { dense: false, seed: 0 }).spectrum;
+  const sdDirect = [
+    ...spectralDiagonal(spectrum, { schedule: fromPytorchMomentum(schedule), batchSize: 6, nSteps: 40, tau: 1 }),
+  ].map((r) => r.loss);
+  const sdTorch = await curve("sd-pytorch");
+  assert.ok(maxRel(sdTorch, sdDirect) <= 1e-12, `sd pytorch convention vs direct: ${maxRel(sdTorch, sdDirect)}`);
+  assert.ok(maxRel(await curve("sd-classic"), sdDirect) > 1e-3);
   // --lr_scale X: the network trained with X = the computed N/λ_max(K_emp) is the default run, bit for bit
   const nnDb = join(dir, "lr-scale.duckdb");
   const nn = [
