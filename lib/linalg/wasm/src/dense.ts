@@ -125,7 +125,7 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, nc: i32, d
 
 // ---------------------------------------------------------------------------------------------
 // Micro-kernel: C[0..4, 0..4] += alpha · Ap(kc×4)ᵀ · Bp(kc×4); C row stride ldc (bytes).
-function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f64): void {
+export function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f64): void {
   // dRC: diagonals, eRC: anti-diagonals of the 2×2 block (rows 2R, 2R+1; columns 2C, 2C+1).
   let d00 = f64x2.splat(0), e00 = f64x2.splat(0), d01 = f64x2.splat(0), e01 = f64x2.splat(0);
   let d10 = f64x2.splat(0), e10 = f64x2.splat(0), d11 = f64x2.splat(0), e11 = f64x2.splat(0);
