@@ -37,13 +37,21 @@ export function prepare(A: Float64Array, n: number, work: Float64Array): number 
   }
   const s = pow2(-Math.floor(Math.log2(amax)));
   const h = 0.5 * s;
-  for (let i = 0; i < n; i++) {
-    work[i * n + i] = s * A[i * n + i];
-    for (let j = i + 1; j < n; j++) {
-      const v = h * A[i * n + j] + h * A[j * n + i];
-      work[i * n + j] = v;
-      work[j * n + i] = v;
+  // 32×32 tiles (I, J ≥ I): rows of A's tile (I, J) and columns of its tile (J, I) stay in cache
+  const S = 32;
+  for (let i0 = 0; i0 < n; i0 += S) {
+    const i1 = Math.min(n, i0 + S);
+    for (let j0 = i0; j0 < n; j0 += S) {
+      const j1 = Math.min(n, j0 + S);
+      for (let i = i0; i < i1; i++) {
+        for (let j = Math.max(j0, i + 1); j < j1; j++) {
+          const v = h * A[i * n + j] + h * A[j * n + i];
+          work[i * n + j] = v;
+          work[j * n + i] = v;
+        }
+      }
     }
+    for (let i = i0; i < i1; i++) work[i * n + i] = s * A[i * n + i];
   }
   return s;
 }
@@ -106,10 +114,17 @@ export function transpose(B: Float64Array, n: number): Float64Array {
 /** The buffers both backends keep between calls (see Scratch). */
 export const scratch = new Scratch();
 
+/** A backend's own back-transformation: Z ← Q·Z in place on its buffer Z (n×n). */
+export interface BackTransform {
+  readonly Z: Float64Array;
+  apply(): void;
+}
+
 /**
  * Eigenvectors by divide and conquer: the tridiagonal (d, e) of the reduced matrix (reflectors in a, tau)
- * is diagonalised, T = Z Λ Zᵀ; Z is written into the result in descending order of Λ, and U = Q·Z
- * computed there by the blocked reflectors. Only the result is freshly allocated.
+ * is diagonalised, T = Z Λ Zᵀ; Z is laid out in descending order of Λ, and U = Q·Z computed by the
+ * blocked reflectors: in the result itself (the TS kernels, `applyReflectors` with K.dense), or in the
+ * backend's buffer `back.Z` by `back.apply()` and then copied into the result. Only the result is new memory.
  */
 export function vectorsByDivideAndConquer(
   a: Float64Array,
@@ -120,14 +135,16 @@ export function vectorsByDivideAndConquer(
   scale: number,
   K: DivideAndConquerKernels,
   clock: Clock,
+  back?: BackTransform,
 ): EighResult {
   const { values, Zt, starts } = divideAndConquer(d, e, n, K, scratch);
   clock.lap("divideAndConquer");
   const order = descendingOrder(values);
   const pos = new Int32Array(n);
   for (let k = 0; k < n; k++) pos[order[k]] = k;
-  // U[s + i, pos[s + c]] = Zt[s + c, s + i] within each block (zero elsewhere), in 32×32 tiles
-  const U = new Float64Array(n * n);
+  const Z = back ? back.Z : new Float64Array(n * n);
+  if (back && starts.length > 2) Z.fill(0); // several blocks: zeros between them
+  // Z[s + i, pos[s + c]] = Zt[s + c, s + i] within each block, in 32×32 tiles
   for (let b = 0; b + 1 < starts.length; b++) {
     const s = starts[b];
     const m = starts[b + 1] - s;
@@ -136,21 +153,27 @@ export function vectorsByDivideAndConquer(
         for (let c = c0; c < Math.min(m, c0 + 32); c++) {
           const src = (s + c) * n + s;
           const col = pos[s + c];
-          for (let i = i0; i < Math.min(m, i0 + 32); i++) U[(s + i) * n + col] = Zt[src + i];
+          for (let i = i0; i < Math.min(m, i0 + 32); i++) Z[(s + i) * n + col] = Zt[src + i];
         }
       }
     }
   }
   clock.lap("output");
-  applyReflectors(a, n, tau, U, K.dense, scratch);
+  if (back) back.apply();
+  else applyReflectors(a, n, tau, Z, K.dense, scratch);
   clock.lap("backTransform");
-  fixSigns(U, n);
+  const sign = columnSigns(Z, n);
+  const U = back ? new Float64Array(n * n) : Z;
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let c = 0; c < n; c++) U[r + c] = sign[c] * Z[r + c];
+  }
   clock.lap("output");
   return { values: sortedValues(values, order, scale), vectors: U };
 }
 
-/** Negates the columns of U (n×n) whose largest-magnitude entry (the first on ties) is negative. */
-function fixSigns(U: Float64Array, n: number): void {
+/** Per column of U (n×n): −1 where its largest-magnitude entry (the first on ties) is negative, else 1. */
+function columnSigns(U: Float64Array, n: number): Float64Array {
   const best = new Float64Array(n);
   const bestAbs = new Float64Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -163,7 +186,12 @@ function fixSigns(U: Float64Array, n: number): void {
       }
     }
   }
-  const sign = best.map((v) => (v < 0 ? -1 : 1));
+  return best.map((v) => (v < 0 ? -1 : 1));
+}
+
+/** Negates the columns of U (n×n) whose largest-magnitude entry (the first on ties) is negative. */
+function fixSigns(U: Float64Array, n: number): void {
+  const sign = columnSigns(U, n);
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let c = 0; c < n; c++) U[r + c] *= sign[c];

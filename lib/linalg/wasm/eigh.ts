@@ -5,7 +5,9 @@
  *  - `tridiagonalizeBlocked` (dsytrd: panels of `panel` columns, rank-2·panel updates) in place in wasm
  *    memory, where the reflectors stay for the back-transformation;
  *  - `secular`, the rank-one eigensolver of each divide-and-conquer merge;
- *  - the GEMMs of the merges and of the back-transformation by the WebAssembly dense kernels (`wasmKernels()`);
+ *  - the GEMMs of the merges by the WebAssembly dense kernels (`wasmKernels()`);
+ *  - `applyReflectors`, the blocked back-transformation, whose GEMMs (the dense module's, compiled into
+ *    eigh.wasm) run in place on Z in this module's memory: no copies of Z per block;
  *  - algorithm "ql" (the previous solver): Q formed by blocked GEMMs, packed into 16-row panels, and the
  *    implicit-QL rotations recorded here and applied per panel by `rotatePanel`.
  * Linear memory holds one call's buffers, laid out once per call (never grown during it, so views stay
@@ -14,8 +16,15 @@
 import { readFileSync } from "node:fs";
 import type { EighResult } from "../eighTypes.ts";
 import { wasmKernels } from "../kernels.ts";
-import { formQt } from "../ts/eighReflectors.ts";
-import { type Clock, finish, prepare, valuesOnly, vectorsByDivideAndConquer } from "../ts/eighSteps.ts";
+import { formQt, REFLECTOR_BLOCK } from "../ts/eighReflectors.ts";
+import {
+  type BackTransform,
+  type Clock,
+  finish,
+  prepare,
+  valuesOnly,
+  vectorsByDivideAndConquer,
+} from "../ts/eighSteps.ts";
 import { type DivideAndConquerKernels, type RotationSink, tql } from "../ts/tridiagonal.ts";
 
 interface EighExports {
@@ -47,6 +56,18 @@ interface EighExports {
     tauv: number,
     zhat: number,
     rnorm: number,
+  ): void;
+  applyReflectors(
+    a: number,
+    n: number,
+    tau: number,
+    z: number,
+    nb: number,
+    vt: number,
+    g: number,
+    t: number,
+    w: number,
+    tw: number,
   ): void;
 }
 
@@ -137,13 +158,19 @@ function layout(ex: EighExports, n: number, wantVectors: boolean, algorithm: "dc
     y: take(8 * n),
     w: take(8 * n),
     wbuf: take(8 * tuning.panel * n),
-    pack: take(16 * tuning.panel * (n + 4)),
+    pack: take(48 * tuning.panel * (n + 4) + 128),
     cs: take(16 * capRot),
     sweeps: take(8 * capSweep),
-    // the rank-one solver: Y (k×k, k ≤ n), its inputs and outputs, work
+    // the rank-one solver: Y (k×k, k ≤ n), its inputs and outputs, work; afterwards Y holds Z for the
+    // back-transformation, with its work after rowOf
     Y: take(dc ? 8 * n * n : 0),
     sec: take(dc ? 8 * 7 * n : 0), // d, z, lambda, dorv, tauv, zhat, rnorm
     rowOf: take(dc ? 4 * n : 0),
+    reflVt: take(dc ? 8 * REFLECTOR_BLOCK * n : 0),
+    reflG: take(dc ? 8 * REFLECTOR_BLOCK * REFLECTOR_BLOCK : 0),
+    reflT: take(dc ? 8 * REFLECTOR_BLOCK * REFLECTOR_BLOCK : 0),
+    reflW: take(dc ? 8 * REFLECTOR_BLOCK * n : 0),
+    reflTW: take(dc ? 8 * REFLECTOR_BLOCK * n : 0),
     end: off,
   };
 }
@@ -177,7 +204,13 @@ export function eighWasm(
   const tau = new Float64Array(buf, L.tau, n).slice();
   if (algorithm === "dc") {
     const K: DivideAndConquerKernels = { dense: wasmKernels(), secular: secularKernel(ex, buf, L, n) };
-    return vectorsByDivideAndConquer(a, n, d, e, tau, scale, K, clock);
+    new Float64Array(buf, L.tau, n).set(tau);
+    const back: BackTransform = {
+      Z: new Float64Array(buf, L.Y, n * n),
+      apply: () =>
+        ex.applyReflectors(L.mat, n, L.tau, L.Y, REFLECTOR_BLOCK, L.reflVt, L.reflG, L.reflT, L.reflW, L.reflTW),
+    };
+    return vectorsByDivideAndConquer(a, n, d, e, tau, scale, K, clock, back);
   }
   return vectorsByQl(ex, buf, L, a, n, d, e, tau, scale, clock);
 }

@@ -1,14 +1,16 @@
 // Hot loops of the symmetric eigensolver (lib/linalg/eigh.ts), AssemblyScript → WebAssembly SIMD128.
-// Compiled by scripts/build-wasm.mjs to build/wasm/eigh.wasm.
+// Compiled by scripts/build-wasm.mjs to build/wasm/eigh.wasm; the glue is lib/linalg/wasm/eigh.ts, the
+// plain-TS twins of these kernels are in lib/linalg/ts/ (named in each section).
 //
 // Memory: the caller owns linear memory from heapBase() on and passes byte offsets; nothing here
-// allocates. All matrices are float64.
+// allocates. All matrices are float64. Below heapBase() lie the packing buffers of the dense GEMM
+// (./dense.ts, compiled in: the back-transformation multiplies in place in this memory).
 //
 // 1. tridiagonalizeBlocked: Householder reduction of a symmetric matrix to tridiagonal form (LAPACK
-//    dsytrd + dlatrd, UPLO = 'L', in column-major terms). The buffer is read as column-major, so
-//    "column j" is the contiguous run a[j·n + j .. j·n + n−1] (the row-major upper triangle; for a
-//    symmetric matrix the two are the same numbers). Panels of nb columns take their symmetric
-//    products against the not-yet-updated trailing matrix (one read-only pass per column, four
+//    dsytrd + dlatrd, UPLO = 'L', in column-major terms; twin: tridiagonalize in ts/eigh.ts). The buffer
+//    is read as column-major, so "column j" is the contiguous run a[j·n + j .. j·n + n−1] (the row-major
+//    upper triangle; for a symmetric matrix the two are the same numbers). Panels of nb columns take their
+//    symmetric products against the not-yet-updated trailing matrix (one read-only pass per column, four
 //    columns of A per pass over the vectors), then one register-blocked rank-2nb update (syr2k)
 //    brings the trailing matrix up to date. The last columns go unblocked (tridiagonalizeFrom), where
 //    the product of one step is fused with the rank-2 update of the previous one.
@@ -17,10 +19,14 @@
 //    (panel[j·R + t] = Z[r0 + t, j]). A rotation then touches two contiguous 128-byte rows of the
 //    panel; the panel (n·128 bytes) stays in L2 while the rotations stream past it, and one column
 //    of the panel is carried in eight f64x2 registers along a sweep.
+// 3. secular: the rank-one eigensolver of the divide-and-conquer merges (twin: ts/tridiagonalSecular.ts).
+// 4. applyReflectors: Z ← Q·Z by compact-WY blocks, three GEMMs each (twin: ts/eighReflectors.ts).
 
-/** First free byte (64-byte aligned) after the module's static data. */
+import { gemm, kernel, workBase, workBytes } from "./dense";
+
+/** First free byte (64-byte aligned) after the module's static data and the GEMM's packing buffers. */
 export function heapBase(): usize {
-  return (__heap_base + 63) & ~(<usize>63);
+  return (workBase() + workBytes() + 63) & ~(<usize>63);
 }
 
 // @ts-ignore: decorator
@@ -207,7 +213,7 @@ function updateAndProduct(col: usize, v: usize, w: usize, x: usize, y: usize, j:
 
 /**
  * Blocked tridiagonalisation, same output as tridiagonalizeFrom(…, k0 = 0, …). wbuf: nb·n doubles (W, one row per panel
- * column), pack: 2·nb·(n + 4) doubles, y, w: n doubles. Panels are used while more than nx columns
+ * column), pack: 6·nb·(n + 4) doubles + 16, y, w: n doubles. Panels are used while more than nx columns
  * remain; the rest is reduced unblocked.
  */
 export function tridiagonalizeBlocked(a: usize, n: i32, d: usize, e: usize, tau: usize, y: usize, w: usize,
@@ -353,8 +359,11 @@ const RCHUNK: i32 = 128; // 4-row blocks per r-chunk (512 rows: the packed chunk
 
 /**
  * A(s0:n, s0:n) −= V Wᵀ + W Vᵀ for s0 = i + nb, on the stored triangle (row c of the buffer, entries
- * r ≥ c; tiles straddling the diagonal also write a few entries r < c, which are never read).
- * pack[blk][q][x], q = 2p: V_p[s0 + 4blk + x], q = 2p+1: W_p[...] (zero past n).
+ * r ≥ c; tiles straddling the diagonal also write a few entries r < c, which are never read). A GEMM of
+ * depth 2nb on the dense module's 4×4 micro-kernel: X[c, r] −= Σ_q op(A)[c, q]·op(B)[q, r] with
+ * op(A)[c, ·] = (V_0[c], W_0[c], V_1[c], W_1[c], …) and op(B)[·, r] the same with each pair swapped.
+ * Packed per 4-row block (zero past n): A as [q][x] (4 doubles per q), B as [q][values x, then lanes
+ * swapped x^1] (8 doubles per q), the micro-kernel's formats. pack: nblk·2nb·12 doubles + one 4×4 tile.
  */
 function syr2k(a: usize, n: i32, i: i32, nb: i32, wbuf: usize, pack: usize): void {
   const n8 = (<usize>n) << 3;
@@ -362,87 +371,59 @@ function syr2k(a: usize, n: i32, i: i32, nb: i32, wbuf: usize, pack: usize): voi
   const m = n - s0;
   const nblk = (m + 3) >> 2;
   const q2 = nb << 1;
-  const blkBytes = (<usize>q2) << 5; // q2 · 4 doubles
+  const blkA = (<usize>q2) << 5; // q2 · 4 doubles
+  const blkB = (<usize>q2) << 6; // q2 · 8 doubles
+  const packA = pack;
+  const packB = pack + <usize>nblk * blkA;
+  const tile = packB + <usize>nblk * blkB;
   for (let b = 0; b < nblk; b++) {
-    const dst = pack + <usize>b * blkBytes;
+    const da = packA + <usize>b * blkA;
+    const db = packB + <usize>b * blkB;
     for (let p = 0; p < nb; p++) {
       const vp = a + <usize>(i + p) * n8;
       const wp = wbuf + <usize>p * n8;
-      const o = dst + (<usize>p << 6);
+      const oa = da + (<usize>p << 6); // q = 2p at oa, q = 2p+1 at oa + 32
+      const ob = db + (<usize>p << 7); // q = 2p at ob, q = 2p+1 at ob + 64
       for (let x = 0; x < 4; x++) {
         const r = s0 + 4 * b + x;
-        const ro = <usize>r << 3;
+        const v: f64 = r < n ? load<f64>(vp + (<usize>r << 3)) : 0;
+        const w: f64 = r < n ? load<f64>(wp + (<usize>r << 3)) : 0;
         const xo = <usize>x << 3;
-        store<f64>(o + xo, r < n ? load<f64>(vp + ro) : 0);
-        store<f64>(o + 32 + xo, r < n ? load<f64>(wp + ro) : 0);
+        const so = (<usize>(x ^ 1)) << 3;
+        store<f64>(oa + xo, v);
+        store<f64>(oa + 32 + xo, w);
+        store<f64>(ob + xo, w); // B[2p] = A[2p + 1]
+        store<f64>(ob + 32 + so, w);
+        store<f64>(ob + 64 + xo, v); // B[2p + 1] = A[2p]
+        store<f64>(ob + 96 + so, v);
       }
     }
   }
   for (let rc = 0; rc < nblk; rc += RCHUNK) {
     const rend = min(nblk, rc + RCHUNK);
     for (let cb = 0; cb < rend; cb++) {
-      const pc = pack + <usize>cb * blkBytes;
+      const pa = packA + <usize>cb * blkA;
+      const c0 = s0 + 4 * cb;
       for (let rb = max(cb, rc); rb < rend; rb++) {
-        const pr = pack + <usize>rb * blkBytes;
-        let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
-        let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
-        let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
-        let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-        for (let p = 0; p < nb; p++) {
-          const po = <usize>p << 6;
-          // V_p[r]·W_p[c]
-          let b0 = v128.load(pr + po);
-          let b1 = v128.load(pr + po, 16);
-          let x = v128.load64_splat(pc + po, 32);
-          c00 = f64x2.add(c00, f64x2.mul(x, b0)); c01 = f64x2.add(c01, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 40);
-          c10 = f64x2.add(c10, f64x2.mul(x, b0)); c11 = f64x2.add(c11, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 48);
-          c20 = f64x2.add(c20, f64x2.mul(x, b0)); c21 = f64x2.add(c21, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 56);
-          c30 = f64x2.add(c30, f64x2.mul(x, b0)); c31 = f64x2.add(c31, f64x2.mul(x, b1));
-          // W_p[r]·V_p[c]
-          b0 = v128.load(pr + po, 32);
-          b1 = v128.load(pr + po, 48);
-          x = v128.load64_splat(pc + po);
-          c00 = f64x2.add(c00, f64x2.mul(x, b0)); c01 = f64x2.add(c01, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 8);
-          c10 = f64x2.add(c10, f64x2.mul(x, b0)); c11 = f64x2.add(c11, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 16);
-          c20 = f64x2.add(c20, f64x2.mul(x, b0)); c21 = f64x2.add(c21, f64x2.mul(x, b1));
-          x = v128.load64_splat(pc + po, 24);
-          c30 = f64x2.add(c30, f64x2.mul(x, b0)); c31 = f64x2.add(c31, f64x2.mul(x, b1));
-        }
-        const c0 = s0 + 4 * cb;
         const r0 = s0 + 4 * rb;
-        let t = a + <usize>c0 * n8 + (<usize>r0 << 3);
+        const t = a + <usize>c0 * n8 + (<usize>r0 << 3);
+        const pb = packB + <usize>rb * blkB;
         if (c0 + 4 <= n && r0 + 4 <= n) {
-          v128.store(t, f64x2.sub(v128.load(t), c00)); v128.store(t, f64x2.sub(v128.load(t, 16), c01), 16);
-          t += n8;
-          v128.store(t, f64x2.sub(v128.load(t), c10)); v128.store(t, f64x2.sub(v128.load(t, 16), c11), 16);
-          t += n8;
-          v128.store(t, f64x2.sub(v128.load(t), c20)); v128.store(t, f64x2.sub(v128.load(t, 16), c21), 16);
-          t += n8;
-          v128.store(t, f64x2.sub(v128.load(t), c30)); v128.store(t, f64x2.sub(v128.load(t, 16), c31), 16);
-        } else {
-          edge(t, n8, n - c0, n - r0, c00, c01, 0);
-          edge(t, n8, n - c0, n - r0, c10, c11, 1);
-          edge(t, n8, n - c0, n - r0, c20, c21, 2);
-          edge(t, n8, n - c0, n - r0, c30, c31, 3);
+          kernel(q2, pa, pb, t, n8, -1.0);
+          continue;
+        }
+        // ragged tile: through the scratch tile, then its valid rows and columns
+        memory.fill(tile, 0, 128);
+        kernel(q2, pa, pb, tile, 32, -1.0);
+        for (let x = 0; x < min(4, n - c0); x++) {
+          for (let y = 0; y < min(4, n - r0); y++) {
+            const o = t + <usize>x * n8 + (<usize>y << 3);
+            store<f64>(o, load<f64>(o) + load<f64>(tile + (<usize>(4 * x + y) << 3)));
+          }
         }
       }
     }
   }
-}
-
-/** Ragged tile: row x of the tile (if x < rows) minus (lo, hi), first `cols` entries only. */
-function edge(t: usize, n8: usize, rows: i32, cols: i32, lo: v128, hi: v128, x: i32): void {
-  if (x >= rows) return;
-  const p = t + <usize>x * n8;
-  if (cols > 0) store<f64>(p, load<f64>(p) - f64x2.extract_lane(lo, 0));
-  if (cols > 1) store<f64>(p, load<f64>(p, 8) - f64x2.extract_lane(lo, 1), 8);
-  if (cols > 2) store<f64>(p, load<f64>(p, 16) - f64x2.extract_lane(hi, 0), 16);
-  if (cols > 3) store<f64>(p, load<f64>(p, 24) - f64x2.extract_lane(hi, 1), 24);
 }
 
 const R: i32 = 16; // rows per panel
@@ -722,5 +703,55 @@ function lownerFactors(d: usize, zhat: usize, i0: i32, i1: i32, dj: f64, dor: f6
     const o = <usize>i << 3;
     const di = load<f64>(d + o);
     store<f64>(zhat + o, load<f64>(zhat + o) * (((di - dor) - tau) / (di - dj)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. applyReflectors (LAPACK dormtr; the maths in ts/eighReflectors.ts):
+//    H_{k0} … H_{k0+b−1} = I − V T Vᵀ (T upper triangular, dlarft 'F','C'), Z ← Z − V (T (Vᵀ Z)).
+
+/**
+ * Z ← Q·Z for Z n×n row-major at z, Q = H_0 … H_{n−2} from the reduced matrix at a (reflector k:
+ * v = (0 … 0, 1, a[k·n + k+2 … n−1]) with the 1 at k+1, tau[k]); blocks of nb reflectors, the last block
+ * first. Work: vt (nb·n), g and t (nb·nb), w and tw (nb·n doubles).
+ */
+export function applyReflectors(a: usize, n: i32, tau: usize, z: usize, nb: i32, vt: usize, g: usize, t: usize,
+  w: usize, tw: usize): void {
+  const nref = n - 1;
+  if (nref <= 0) return;
+  const n8 = (<usize>n) << 3;
+  for (let k0 = ((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
+    const b = min(nb, nref - k0);
+    const m = n - k0 - 1;
+    const m8 = (<usize>m) << 3;
+    // Vᵀ (b × m) over rows k0+1 … n−1
+    memory.fill(vt, 0, <usize>b * m8);
+    for (let p = 0; p < b; p++) {
+      const k = k0 + p;
+      if (load<f64>(tau + (<usize>k << 3)) == 0) continue;
+      const row = vt + <usize>p * m8 + (<usize>p << 3);
+      store<f64>(row, 1.0);
+      memory.copy(row + 8, a + <usize>k * n8 + (<usize>(k + 2) << 3), <usize>(n - k - 2) << 3);
+    }
+    // T from G = Vᵀ V: T_ii = τ_i, T[0:i, i] = −τ_i · T[0:i, 0:i] · G[0:i, i]
+    gemm(0, 1, b, b, m, 1.0, vt, vt, 0.0, g);
+    const b8 = (<usize>b) << 3;
+    memory.fill(t, 0, <usize>b * b8);
+    for (let i = 0; i < b; i++) {
+      const ti = load<f64>(tau + (<usize>(k0 + i) << 3));
+      store<f64>(t + <usize>i * b8 + (<usize>i << 3), ti);
+      if (ti == 0) continue;
+      for (let j = 0; j < i; j++) {
+        let s: f64 = 0;
+        for (let l = j; l < i; l++) {
+          s += load<f64>(t + <usize>j * b8 + (<usize>l << 3)) * load<f64>(g + <usize>l * b8 + (<usize>i << 3));
+        }
+        store<f64>(t + <usize>j * b8 + (<usize>i << 3), -ti * s);
+      }
+    }
+    const zs = z + <usize>(k0 + 1) * n8;
+    gemm(0, 0, b, n, m, 1.0, vt, zs, 0.0, w); // Vᵀ Z
+    gemm(0, 0, b, n, b, 1.0, t, w, 0.0, tw); // T Vᵀ Z
+    gemm(1, 0, m, n, b, -1.0, vt, tw, 1.0, zs); // Z −= V T Vᵀ Z
   }
 }
