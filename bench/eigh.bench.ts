@@ -4,8 +4,9 @@
 // Targets (issue 10): wasm ≥ 2× the previous solver at n = 1000 and 3000; native n = 1000 ≤ 0.15 s,
 // n = 3000 ≤ 3 s, n = 10⁴ ≤ 120 s. Every solver runs once untimed at each size first (JIT, and the page faults
 // of the buffers it keeps between calls: warm against warm), then timed (best of 3 at n = 1000, one run
-// above; ts: one run). Wall and CPU seconds are printed: on this shared machine wall time includes waiting for a core,
-// so the ratios are given for both. Each result's accuracy: max_k ‖Au_k − λ_k u_k‖/‖A‖ and ‖UᵀU − I‖_max.
+// above; ts, and everything at n = 10⁴: one cold run). Wall and CPU seconds are printed: on this shared
+// machine wall time includes waiting for a core, so the ratios are given for both. Each result's accuracy:
+// max_k ‖Au_k − λ_k u_k‖/‖A‖ and ‖UᵀU − I‖_max.
 // POWERLAW_SGD_BENCH_EIGH_10K=1 adds n = 10⁴ (native and wasm dc only: the previous solver would take ~10 min).
 import { eigh, type EighOptions, type EighResult } from "../lib/linalg/eigh.ts";
 import { denseKernels } from "../lib/linalg/kernels.ts";
@@ -66,9 +67,9 @@ function timed(A: Float64Array, n: number, options: EighOptions): Timing {
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, phases, r };
 }
 
-/** Warm-up run, then the best (by wall time) of `reps` timed runs. */
-function best(A: Float64Array, n: number, options: EighOptions, reps: number): Timing {
-  eigh(A, n, options);
+/** Warm-up run (unless cold), then the best (by wall time) of `reps` timed runs. */
+function best(A: Float64Array, n: number, options: EighOptions, reps: number, cold = false): Timing {
+  if (!cold) eigh(A, n, options);
   let b: Timing | undefined;
   for (let i = 0; i < reps; i++) {
     const t = timed(A, n, options);
@@ -126,7 +127,13 @@ export async function run(): Promise<void> {
     let ref: Timing | undefined;
     for (const s of solvers) {
       if (!s.sizes(n)) continue;
-      const t = s.label.startsWith("ts") ? timed(A, n, s.options) : best(A, n, s.options, n <= 1000 ? 3 : 1);
+      const t = best(
+        A,
+        n,
+        s.options,
+        n <= 1000 && !s.label.startsWith("ts") ? 3 : 1,
+        s.label.startsWith("ts") || n > 3000,
+      );
       if (s.reference) ref = t;
       const ratio =
         ref && !s.reference ? `  ×${(ref.wall / t.wall).toFixed(2)} wall, ×${(ref.cpu / t.cpu).toFixed(2)} cpu` : "";

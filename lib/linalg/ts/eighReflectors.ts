@@ -8,7 +8,7 @@
  * Z ← Z − V (T (Vᵀ Z)) on the rows k0+1 … n−1 they touch, three GEMMs each, 2n³ flops in all.
  * `formQt` forms Qᵀ itself (4/3·n³ flops, trailing blocks only), for the QL path that rotates Q.
  * Reflector k lives in row k of the reduced matrix: v = (0 … 0, 1, a[k·n + k+2 … n−1]) with its 1 at
- * index k+1 (the layout of the tridiagonalisation, lib/linalg/ts/eigh.ts). docs/theory.md §2.
+ * index k+1 (the layout of the tridiagonalisation, lib/linalg/ts/eigh.ts). docs/theory.md §15.2.
  */
 import type { DenseKernels } from "../types.ts";
 import type { Scratch } from "./eighScratch.ts";

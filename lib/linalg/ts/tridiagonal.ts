@@ -2,7 +2,7 @@
  * Eigensolvers for the symmetric tridiagonal T (diagonal d, off-diagonal e: e[i] couples d[i] and d[i+1]).
  *
  * 1. Implicit QL with Wilkinson-type shifts (EISPACK tql1/tql2 as in JAMA), `tql`: O(n²) for eigenvalues;
- *    with vectors each sweep's Givens rotations are handed to a sink (6n³ flops when applied to an n×n Z).
+ *    with vectors each sweep's Givens rotations are handed to a sink (~6n³ flops when applied to an n×n Z).
  * 2. Divide and conquer (Cuppen; LAPACK dstedc/dlaed0–dlaed4), `divideAndConquer`, eigenvectors in
  *    O(n³) GEMM flops (≤ 4/3·n³, less with deflation). Tear T at the middle coupling β = e[m1−1]:
  *
@@ -19,8 +19,8 @@
  *    rank-one solver (`secular`, lib/linalg/ts/tridiagonalSecular.ts): D' + ρ z' z'ᵀ = Y Λ Yᵀ. The merged
  *    eigenvectors are Q·Y, computed as two GEMMs over only the rows where Q's columns are non-zero: rows of
  *    T1 against the columns coming from T1 (or mixed by a deflation rotation), rows of T2 likewise.
- * Before either, T is split where |e_i| ≤ ε·√|d_i|·√|d_{i+1}| and each block is scaled by a power of two
- * (exact) to max|entry| ≈ 1. docs/theory.md §2 (eigensolver).
+ *    First T is split where |e_i| ≤ ε·√|d_i|·√|d_{i+1}| and each block scaled by a power of two (exact)
+ *    to max|entry| ∈ [1, 2). docs/theory.md §15.2.
  */
 import type { DenseKernels } from "../types.ts";
 import { Pool, type Scratch } from "./eighScratch.ts";
@@ -188,7 +188,10 @@ export function secularTsKernel(scratch: Scratch): DivideAndConquerKernels["secu
 /** Blocks at most this large are solved by implicit QL (LAPACK's SMLSIZ). */
 export const LEAF = 25;
 
-/** What the recursion shares: the eigenvectors as rows (Zt, n×n, block [s, s+m) in rows and columns s … s+m−1), the values, and temporary buffers. */
+/**
+ * What the recursion shares: the eigenvectors as rows (Zt, n×n; block [s, s+m) in its rows and columns
+ * s … s+m−1), the values, and temporary buffers.
+ */
 interface Context {
   n: number;
   Zt: Float64Array;

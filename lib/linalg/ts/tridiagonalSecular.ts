@@ -17,7 +17,7 @@
  * Eigenvectors (Gu & Eisenstat, Löwner's formula): the computed λ are the exact eigenvalues of
  * D + ρ ẑ ẑᵀ with ẑ_i² = −Δ_ii ∏_{j≠i} Δ_ij/(d_i − d_j) (sign of z_i); then y_j ∝ (ẑ_i/Δ_ij)_i are
  * orthogonal to working precision whatever the clustering of λ, and ‖ẑ − z‖ is within the backward error.
- * docs/theory.md §2 (eigensolver). The WebAssembly twin is `secular` in lib/linalg/wasm/src/eigh.ts.
+ * docs/theory.md §15.2. The WebAssembly twin is `secular` in lib/linalg/wasm/src/eigh.ts.
  */
 
 const EPS = 2 ** -52;

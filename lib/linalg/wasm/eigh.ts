@@ -88,7 +88,7 @@ export interface EighTuning {
 }
 const tuning: EighTuning = { panel: 32, crossover: 128, rotations: 1 << 21 };
 
-/** For tests: small values exercise the blocked reduction and batching on small matrices. Returns the previous values. */
+/** For tests: small values exercise the blocked reduction and the batching on small matrices; returns the old ones. */
 export function setEighTuning(t: Partial<EighTuning>): EighTuning {
   const prev = { ...tuning };
   for (const key of ["panel", "crossover", "rotations"] as const) {

@@ -281,7 +281,8 @@ function symv(a: usize, n: i32, lo: i32, x: usize, y: usize): void {
     const jo = <usize>j << 3;
     const x0s = load<f64>(x + jo), x1s = load<f64>(x + jo, 8), x2s = load<f64>(x + jo, 16), x3s = load<f64>(x + jo, 24);
     // the 4×4 diagonal block (lower part of columns j .. j+3)
-    const a00 = load<f64>(c0 + jo), a10 = load<f64>(c0 + jo, 8), a20 = load<f64>(c0 + jo, 16), a30 = load<f64>(c0 + jo, 24);
+    const a00 = load<f64>(c0 + jo), a10 = load<f64>(c0 + jo, 8);
+    const a20 = load<f64>(c0 + jo, 16), a30 = load<f64>(c0 + jo, 24);
     const a11 = load<f64>(c1 + jo, 8), a21 = load<f64>(c1 + jo, 16), a31 = load<f64>(c1 + jo, 24);
     const a22 = load<f64>(c2 + jo, 16), a32 = load<f64>(c2 + jo, 24);
     const a33 = load<f64>(c3 + jo, 24);
@@ -340,7 +341,8 @@ function axpy2(z: usize, x: usize, alpha: f64, y: usize, beta: f64, lo: i32, n: 
   let i = lo;
   for (; i + 1 < n; i += 2) {
     const o = <usize>i << 3;
-    v128.store(z + o, f64x2.add(v128.load(z + o), f64x2.add(f64x2.mul(av, v128.load(x + o)), f64x2.mul(bv, v128.load(y + o)))));
+    const t = f64x2.add(f64x2.mul(av, v128.load(x + o)), f64x2.mul(bv, v128.load(y + o)));
+    v128.store(z + o, f64x2.add(v128.load(z + o), t));
   }
   if (i < n) {
     const o = <usize>i << 3;
