@@ -32,7 +32,10 @@ import { shouldTrack } from "./tracking.ts";
 export type FullProblem = Pick<DenseProblem, "N" | "lambda" | "vectors" | "d0">;
 
 export interface FullSetup {
-  /** dense kernels for the two N³ products a step (default: the project's default kernels) */
+  /**
+   * dense kernels for the two N³ products a step (default: denseKernels(), one thread); for one large run with
+   * idle cores, denseKernels({ threads: 2 }) splits each product over 2 threads (native kernels only)
+   */
   readonly kernels?: DenseKernels;
   /**
    * Initial second moment in the eigenbasis, C̃_0 = Uᵀ C_0 U (N×N row-major, symmetric to 1e-12
