@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { DenseKernels } from "../types.ts";
 
 export const NATIVE_DIR_ENV = "POWERLAW_SGD_NATIVE_DIR";
 const REBUILD = "node scripts/build-native.mjs";
@@ -47,29 +48,9 @@ export interface EighNativeResult {
 
 /** The functions of lib/linalg/native/*.c (other C files add theirs: look them up with nativeFunction). */
 export interface NativeAddon {
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    A: Float64Array,
-    B: Float64Array,
-    beta: number,
-    C: Float64Array,
-    threads: number,
-  ): void;
-  syrk(
-    trans: boolean,
-    n: number,
-    k: number,
-    alpha: number,
-    A: Float64Array,
-    beta: number,
-    C: Float64Array,
-    threads: number,
-  ): void;
+  /** DenseKernels' gemm and syrk (dense.c), with the threads a call may use last */
+  gemm(...args: [...Parameters<DenseKernels["gemm"]>, threads: number]): void;
+  syrk(...args: [...Parameters<DenseKernels["syrk"]>, threads: number]): void;
   /** LAPACK dsyevd on (A + Aᵀ)/2; the EighResult convention of lib/linalg/eigh.ts (see eigh.c). */
   eighNative(A: Float64Array, n: number, wantVectors: boolean): EighNativeResult;
   blasInfo(): BlasInfo;

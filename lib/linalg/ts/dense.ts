@@ -3,6 +3,7 @@
  * (lib/linalg/wasm/src/dense.ts) and native (lib/linalg/native/dense.c) ones. Written to be obviously
  * correct first; every inner loop runs over contiguous memory, so not needlessly slow either (~1 GFLOP/s).
  */
+import type { DenseKernels } from "../types.ts";
 
 /** Throws a RangeError when an array is shorter than its matrix. */
 export function checkLength(what: string, arr: Float64Array, need: number): void {
@@ -20,18 +21,7 @@ function scale(C: Float64Array, len: number, beta: number): void {
  * gemm: C ← α·op(A)·op(B) + β·C with op(A) m×k and op(B) k×n (BLAS dgemm semantics, row-major).
  * A is stored m×k (k×m if transA), B is k×n (n×k if transB). α = 0 or k = 0 leaves A and B unread.
  */
-export function gemmTs(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: Float64Array,
-  B: Float64Array,
-  beta: number,
-  C: Float64Array,
-): void {
+export const gemmTs: DenseKernels["gemm"] = (transA, transB, m, n, k, alpha, A, B, beta, C) => {
   checkLength("gemm C", C, m * n);
   scale(C, m * n, beta);
   if (alpha === 0 || k === 0 || m === 0 || n === 0) return;
@@ -61,7 +51,7 @@ export function gemmTs(
     const off = i * n;
     for (let j = 0; j < n; j++) C[off + j] += alpha * row[j];
   }
-}
+};
 
 /**
  * syrk: C ← α·A·Aᵀ + β·C (trans = false, A n×k) or α·Aᵀ·A + β·C (trans = true, A k×n); C n×n.

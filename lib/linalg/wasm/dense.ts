@@ -69,18 +69,7 @@ class WasmDenseKernels implements DenseKernels {
     return this.heap;
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    A: Float64Array,
-    B: Float64Array,
-    beta: number,
-    C: Float64Array,
-  ): void {
+  readonly gemm: DenseKernels["gemm"] = (transA, transB, m, n, k, alpha, A, B, beta, C) => {
     const mn = m * n;
     checkLength("gemm C", C, mn);
     if (m === 0 || n === 0) return;
@@ -100,7 +89,7 @@ class WasmDenseKernels implements DenseKernels {
     if (beta !== 0) heap.set(C.subarray(0, mn), cOff / 8);
     this.ex.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aOff, bOff, beta, cOff);
     C.set(heap.subarray(cOff / 8, cOff / 8 + mn));
-  }
+  };
 
   syrk(trans: boolean, n: number, k: number, alpha: number, A: Float64Array, beta: number, C: Float64Array): void {
     const nn = n * n;
