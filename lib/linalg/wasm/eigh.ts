@@ -204,7 +204,6 @@ export function eighWasm(
   const tau = new Float64Array(buf, L.tau, n).slice();
   if (algorithm === "dc") {
     const K: DivideAndConquerKernels = { dense: wasmKernels(), secular: secularKernel(ex, buf, L, n) };
-    new Float64Array(buf, L.tau, n).set(tau);
     const back: BackTransform = {
       Z: new Float64Array(buf, L.Y, n * n),
       apply: () =>
