@@ -24,6 +24,15 @@ const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) =>
   ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name),
 ).map((f) => (f.name === "concurrency" ? { ...f, aliases: ["workers"] } : f));
 
+/** query and export during a sweep: how long to wait for the sweep's snapshot (lib/store/read.ts). */
+const WAIT_FLAG: OptionSpec = {
+  name: "wait",
+  kind: "float",
+  metavar: "SECONDS",
+  default: 30,
+  help: "while a sweep writes the file: wait at most this long for its snapshot",
+};
+
 /** The kernel commands take their reference script's flags (docs/cli.md, docs/reference-differences.md). */
 const REFERENCE_NOTE =
   "Problem: --dataset synthetic (--N --nu --kappa), a data set's NTK (--dataset mnist|…), --kernel/--residual, or\n" +
@@ -64,17 +73,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   query: {
     summary: "run read-only SQL on the results",
-    usage: 'powerlaw-sgd query "SQL" [--db PATH] [--format json|csv|table]',
+    usage: 'powerlaw-sgd query "SQL" [--db PATH] [--format json|csv|table] [--wait SECONDS]',
     description:
-      "Runs SQL on the results file, opened read-only. json: one array of row objects (numbers as JSON numbers,\nNaN/Infinity as null, timestamps as ISO strings).",
+      "Runs SQL on the results file, opened read-only; while a sweep writes it, on a snapshot the sweep copies on\n" +
+      "request (every run committed before the query). json: one array of row objects (numbers as JSON numbers,\n" +
+      "NaN/Infinity as null, timestamps as ISO strings).",
     flags: [
       STORE_FLAGS[0],
       { name: "format", kind: "choice", choices: ["json", "csv", "table"], default: "table", help: "output format" },
+      WAIT_FLAG,
     ],
   },
   export: {
     summary: "write every table as Parquet or Arrow IPC",
-    usage: "powerlaw-sgd export [--format parquet|arrow] [--out DIR] [--tables T ...] [--db PATH]",
+    usage: "powerlaw-sgd export [--format parquet|arrow] [--out DIR] [--tables T ...] [--db PATH] [--wait SECONDS]",
     description: "Writes one file per table (experiments, problems, spectra, runs, curves, modes) to DIR.",
     flags: [
       STORE_FLAGS[0],
@@ -87,6 +99,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       { name: "out", kind: "string", metavar: "DIR", default: "data/export", help: "output folder" },
       { name: "tables", kind: "strings", metavar: "TABLE", default: EXPORT_TABLES, help: "tables to export" },
+      WAIT_FLAG,
     ],
   },
   theory: {

@@ -1,6 +1,7 @@
 /**
  * The commands over stored results and schemas: `query` (read-only SQL), `export` (Parquet / Arrow IPC per
- * table) and `schema` (the config's JSON Schema or the SQL tables as Markdown).
+ * table) and `schema` (the config's JSON Schema or the SQL tables as Markdown). query and export also work
+ * while a sweep writes the file: they read a snapshot it makes on request (lib/store/read.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -10,6 +11,19 @@ import { experimentJsonSchema } from "../config/schema.ts";
 import { schemaMarkdown } from "../store/schema.ts";
 import { toTable } from "../store/format.ts";
 
+/** The file read-only, or the writing sweep's snapshot of it (said on stderr: stdout stays the result). */
+async function openStore(io: Io, db: string, waitS: number) {
+  if (!(waitS >= 0 && waitS <= 86_400))
+    throw new UsageError([`--wait: expected seconds between 0 and 86400, got ${JSON.stringify(waitS)}`]);
+  const { openForReading } = await import("../store/read.ts");
+  const { store, snapshotAt } = await openForReading(db, { waitS });
+  if (snapshotAt !== null) {
+    const age = ((Date.now() - snapshotAt) / 1000).toFixed(1);
+    io.err(`note: a sweep is writing ${db}; reading its snapshot taken ${age} s ago\n`);
+  }
+  return store;
+}
+
 export async function queryCommand(io: Io, argv: readonly string[]): Promise<number> {
   const spec = COMMANDS.query;
   const a = parseOrUsage(argv, spec.flags, 1, "SQL");
@@ -17,9 +31,8 @@ export async function queryCommand(io: Io, argv: readonly string[]): Promise<num
     io.out(helpText(spec));
     return EXIT.ok;
   }
-  const { Store } = await import("../store/store.ts");
   const { runQuery, toCsv, toJson } = await import("../store/format.ts");
-  const store = await Store.open(a.values.db as string, { readOnly: true });
+  const store = await openStore(io, a.values.db as string, a.values.wait as number);
   try {
     let result: Awaited<ReturnType<typeof runQuery>>;
     try {
@@ -50,9 +63,8 @@ export async function exportCommand(io: Io, argv: readonly string[]): Promise<nu
       unknown.map((t) => `--tables: unknown table ${JSON.stringify(t)} (allowed: ${EXPORT_TABLES.join(", ")})`),
     );
   }
-  const { Store } = await import("../store/store.ts");
   const { exportArrow, exportParquet } = await import("../store/export.ts");
-  const store = await Store.open(a.values.db as string, { readOnly: true });
+  const store = await openStore(io, a.values.db as string, a.values.wait as number);
   try {
     const out = a.values.out as string;
     const write = a.values.format === "arrow" ? exportArrow : exportParquet;

@@ -374,7 +374,8 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
         else if (ev.type === "end") progress.end(ev.runId, ev.status, ev.steps);
       }),
       bufferTime(options.commitMs ?? 200),
-      filter((batch) => batch.length > 0),
+      // an empty slice still serves a reader waiting for a snapshot (lib/store/snapshot.ts)
+      filter((batch) => batch.length > 0 || store.snapshotRequested()),
       concatMap((batch) =>
         defer(async () => {
           const t = performance.now();
@@ -409,6 +410,7 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
             }
           }
           await store.commit(finished);
+          await store.serveSnapshot();
           storeMs += performance.now() - t;
         }),
       ),

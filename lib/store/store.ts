@@ -5,6 +5,8 @@
  * starts; its curve rows are appended as they arrive; when it ends, commit() flushes the appenders (runs
  * first, so no curve row is ever committed without its run row) and then flips the statuses of the finished
  * runs in one transaction. A SIGKILL therefore loses only unfinished runs, which recover() deletes.
+ * Other processes read the file while a sweep writes it through snapshots the writer copies between two
+ * commits when asked (lib/store/snapshot.ts, lib/store/read.ts).
  */
 import { mkdirSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
@@ -20,6 +22,7 @@ import {
   type DuckDBType,
 } from "@duckdb/node-api";
 import { TABLES, SCHEMA_VERSION, createTableSql, table, type Column, type RunStatus } from "./schema.ts";
+import { SnapshotServer } from "./snapshot.ts";
 
 export const DEFAULT_DB = "data/results.duckdb";
 
@@ -121,32 +124,48 @@ export class Store {
   private modes?: ChunkWriter;
   private finishedAppender?: DuckDBAppender;
   private closed = false;
+  /** the writer's side of reading during a sweep (files only) */
+  private readonly snapshots?: SnapshotServer;
 
   private constructor(
     readonly path: string,
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     readonly readOnly: boolean,
-  ) {}
+  ) {
+    if (!readOnly && path !== ":memory:") this.snapshots = new SnapshotServer(path);
+  }
 
-  /** Opens (creating the file and its folder unless readOnly) and brings the schema up to date. */
-  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<Store> {
+  /**
+   * Opens (creating the file and its folder unless readOnly) and brings the schema up to date. A writer
+   * finding the file locked retries for lockWaitMs (default 10 s: a `query` holds it for its query's length).
+   */
+  static async open(path: string, options: { readOnly?: boolean; lockWaitMs?: number } = {}): Promise<Store> {
     const readOnly = options.readOnly ?? false;
     if (path !== ":memory:") {
       if (readOnly && !existsSync(path)) throw new StoreError(`no database at ${path}`, "missing");
       if (!readOnly) mkdirSync(dirname(path), { recursive: true });
     }
+    const giveUpAt = Date.now() + (options.lockWaitMs ?? (readOnly ? 0 : 10_000));
     let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
-    } catch (e) {
-      const msg = (e as Error).message;
-      throw new StoreError(
-        /lock/i.test(msg)
-          ? `${path} is in use by another process (DuckDB allows one writer; wait for it to finish, or query a copy): ${msg}`
-          : `cannot open ${path}: ${msg}`,
-        /lock/i.test(msg) ? "locked" : "other",
-      );
+    for (;;) {
+      try {
+        instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
+        break;
+      } catch (e) {
+        const msg = (e as Error).message;
+        const locked = /lock/i.test(msg);
+        if (locked && Date.now() < giveUpAt) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw new StoreError(
+          locked
+            ? `${path} is in use by another process (DuckDB lets one process write a file, and then no other open it): ${msg}`
+            : `cannot open ${path}: ${msg}`,
+          locked ? "locked" : "other",
+        );
+      }
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection, readOnly);
@@ -404,10 +423,29 @@ export class Store {
     }
   }
 
+  /** A reader waits for a snapshot (one stat()): worth a commit slice even with nothing to commit. */
+  snapshotRequested(): boolean {
+    return this.snapshots?.requested() ?? false;
+  }
+
+  /**
+   * Between two commits (nothing uncommitted in the appenders): copies the file for a waiting reader, at
+   * most 5 % of the time. Returns whether a snapshot was published.
+   */
+  async serveSnapshot(): Promise<boolean> {
+    return (await this.snapshots?.serve()) ?? false;
+  }
+
+  /** Snapshots served to readers so far and the time they took (ms). */
+  get snapshotStats(): { served: number; ms: number } {
+    return { served: this.snapshots?.served ?? 0, ms: this.snapshots?.servedMs ?? 0 };
+  }
+
   /** Flushes, closes the appenders, checkpoints (folds the WAL into the file) and closes. */
   async close(options: { checkpoint?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.snapshots?.close();
     try {
       this.runsAppender?.closeSync();
       this.curves?.close();
