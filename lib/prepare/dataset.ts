@@ -8,8 +8,10 @@
  * Built once per problem: the first invocation loads the data (asynchronously: tabular files are read through
  * DuckDB), builds the NTK and its eigendecomposition (O(N²H + N³)), and writes everything to a cache folder,
  * <cache>/<problem id>/ (by default <db folder>/problems/), atomically (a temporary folder renamed into place,
- * so a killed process never leaves half a cache). Later invocations — a resumed sweep, another shard, the
- * site's loaders — read the arrays back bit for bit instead of rebuilding. The problem id digests the
+ * so a killed process never leaves half a cache), holding a lock file <cache>/.<problem id>.lock so that processes
+ * asking for the same problem at once (the shards of a sweep, on one machine or on a cluster's shared file system)
+ * build it once: the others wait and read it (lib/prepare/lock.ts). Later invocations — a resumed sweep, another
+ * shard, the site's loaders — read the arrays back bit for bit instead of rebuilding. The problem id digests the
  * definition (data set, N, seeds, H, NTK kind, the data files' bytes) and the code version, so an engine change
  * builds a new problem rather than reusing a stale one.
  *
@@ -20,7 +22,7 @@
  * Data-set errors (a missing file, N larger than the data, a non-numeric column, …) become ConfigIssues naming
  * the config field (problem.path, problem.N, problem.target, …): exit 2, nothing written.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { DenseProblem, Spectrum } from "../types.ts";
@@ -36,6 +38,7 @@ import type { ConfigIssue, DatasetProblemConfig } from "../config/schema.ts";
 import { InputError } from "../config/inputError.ts";
 import { codeVersion } from "./codeVersion.ts";
 import { digest, hashOf } from "../config/hash.ts";
+import { withFileLock, type LockHolder } from "./lock.ts";
 
 /** The network of a dataset problem as the nn runs need it (arrays shared with the workers). */
 export interface NetworkPart {
@@ -421,7 +424,45 @@ export async function loadDatasetProblem(
     ]);
   const hit = root === null ? undefined : readCache(join(root, id), id, options);
   if (hit) return { ...hit, row: problemRow(cfg, hit.facts, hit.spectrum) };
+  const key: BuildKey = { spec, seed, def, id, version, root };
+  if (root === null) return buildDatasetProblem(cfg, options, key);
+  // one process builds it (O(N³): minutes at N = 10⁴); the others — shards, parallel loaders — wait for its lock
+  // and read what it cached; under the lock, temporary folders of a builder that was killed are leftovers
+  mkdirSync(root, { recursive: true });
+  const onWait = (h: LockHolder | null) =>
+    process.stderr.write(
+      `problem ${id}: waiting for ${h ? `process ${h.pid} on ${h.host}` : "another process"}, which is building it\n`,
+    );
+  return withFileLock(
+    join(root, `.${id}.lock`),
+    () => {
+      const built = readCache(join(root, id), id, options);
+      if (built) return { ...built, row: problemRow(cfg, built.facts, built.spectrum) };
+      for (const name of readdirSync(root))
+        if (name.startsWith(`.${id}.tmp-`)) rmSync(join(root, name), { recursive: true, force: true });
+      return buildDatasetProblem(cfg, options, key);
+    },
+    { onWait },
+  );
+}
 
+/** What identifies a dataset problem and where it is cached (root null: not cached). */
+interface BuildKey {
+  readonly spec: DatasetSpec;
+  readonly seed: number;
+  readonly def: Record<string, unknown>;
+  readonly id: string;
+  readonly version: string;
+  readonly root: string | null;
+}
+
+/** Builds a dataset problem (data set → initial network → NTK problem → fits) and caches it under key.root. */
+async function buildDatasetProblem(
+  cfg: DatasetProblemConfig,
+  options: DatasetLoadOptions,
+  key: BuildKey,
+): Promise<LoadedDatasetProblem> {
+  const { spec, seed, def, id, version, root } = key;
   const data = await withDataIssues(cfg, () => loadDataset(spec));
   const empirical = cfg.ntk === "empirical";
   const params = empirical ? initNetwork(data.d, cfg.hidden_dim, networkInitSeed(seed)) : null;
