@@ -6,6 +6,9 @@ export default {
   // the browser tests build into a scratch folder (POWERLAW_SGD_SITE_OUTPUT) so they never replace dist/
   output: process.env.POWERLAW_SGD_SITE_OUTPUT || "dist",
   title: "powerlaw-sgd",
+  // links end in .html (regimes.html, not regimes): any static server serves dist/ as the README says
+  // (`python3 -m http.server -d dist`); the preview redirects /regimes to /regimes.html
+  preserveExtension: true,
   pages: [
     { name: "Overview", path: "/" },
     { name: "Regime comparison", path: "/regimes" },

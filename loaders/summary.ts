@@ -1,7 +1,8 @@
 /**
  * The overview's headline numbers (page 1): fitted ν, κ, ζ per data set; predicted vs measured loss exponents per
- * experiment (loaders/phases.ts); predicted vs observed α_crit at a few momenta (loaders/regions.ts); and the
- * size of what was computed. One JSON document: data/summary.json.
+ * experiment (loaders/phases.ts); predicted vs observed α_crit at a few momenta (loaders/regions.ts; observed = the
+ * geometric mean of the bracket, for the headline figure); and the size of what was computed. One JSON document:
+ * data/summary.json.
  */
 import { observedBoundary, regionCells } from "./regions.ts";
 import { EXPONENT_PATTERNS, exponentRows, median } from "./phases.ts";
@@ -52,6 +53,7 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
       bound: p.predicted_bound,
       observed_lo: p.alpha_lo,
       observed_hi: p.alpha_hi,
+      observed: p.observed,
       agrees:
         p.alpha_lo !== null && p.alpha_hi !== null ? p.predicted >= p.alpha_lo && p.predicted <= p.alpha_hi : null,
     }))

@@ -334,7 +334,7 @@ export function liveNote(snapshot, runs, now = Date.now()) {
     condition === "running"
       ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`
       : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
-  return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs">Runs</a> has the details.</small></p>`;
+  return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs.html">Runs</a> has the details.</small></p>`;
 }
 
 // ---- overlays for pages built from the store (regime comparison, convergence regions) ----------------------

@@ -6,7 +6,6 @@
  * moves. Screenshots go to screenshots/ (git-ignored): look at them.
  * Skips, saying why, only when /usr/bin/chromium is missing (CI installs it: apt-get install -y chromium).
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -14,6 +13,7 @@ import assert from "node:assert/strict";
 import { tableFromIPC } from "apache-arrow";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { serveStatic, type StaticServer } from "./staticServer.ts";
+import { buildSiteCi } from "./build.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = resolve(import.meta.dirname, "..", "..");
@@ -47,16 +47,7 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
   const visits: Visit[] = [];
 
   before(async () => {
-    const start = performance.now();
-    const built = spawnSync(process.execPath, [join(projectRoot, "scripts", "site.mjs"), "build"], {
-      cwd: projectRoot,
-      env: { ...process.env, POWERLAW_SGD_PROFILE: "ci", POWERLAW_SGD_SITE_OUTPUT: outputDir },
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-    });
-    if (built.status !== 0)
-      throw new Error(`site build failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
-    console.log(`# site build (ci profile) took ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    await buildSiteCi(); // into outputDir, shared with test/site/serve.test.ts
     server = await serveStatic(outputDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -196,7 +187,7 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     assert.match(text, /synthetic ν=1\.5 κ=1/);
     assert.match(await page.locator("main").innerText(), /prediction falls inside the observed bracket/);
     for (const p of PAGES.slice(1))
-      assert.ok((await page.locator(`a.overview-link[href="./${p.slice(1)}"]`).count()) === 1, `link to ${p}`);
+      assert.ok((await page.locator(`a.overview-link[href="./${p.slice(1)}.html"]`).count()) === 1, `link to ${p}`);
     await finish(v, "index");
   });
 
