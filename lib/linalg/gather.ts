@@ -4,7 +4,7 @@
  * in the same order (bit-identical). There is no native one (the gather is memory-bound: b rows of K̂ a step).
  */
 import { selectBackend } from "./backend.ts";
-import { gatherKernel, type GatherKernel, type KernelPrecision } from "./wasm/gather.ts";
+import { gatherKernel, wasmModule, type GatherKernel, type KernelPrecision } from "./wasm/gather.ts";
 
 export { gatherTs } from "./ts/gather.ts";
 export { GatherKernel, gatherKernel, type KernelPrecision, type StateSlot } from "./wasm/gather.ts";
@@ -27,4 +27,9 @@ export function chooseGather(
     wasm: () => gatherKernel(K, N, precision),
     ts: () => null,
   }).impl;
+}
+
+/** The backend `chooseGather(…, "auto", …)` takes ("wasm" or "ts"), without building a kernel (for run records). */
+export function gatherBackend(): "wasm" | "ts" {
+  return selectBackend<unknown>("gather kernel", { wasm: () => wasmModule(), ts: () => null }).name as "wasm" | "ts";
 }

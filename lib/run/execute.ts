@@ -4,6 +4,7 @@
  * caller, and returns how the run ended. Worker threads call this; so can anything else (tests, loaders).
  * nn runs of engine 'tfjs' need `await prepareRun(spec)` first (TensorFlow.js loads asynchronously).
  */
+import { gatherBackend } from "../linalg/gather.ts";
 import type { DenseProblem, RegimeRun, Spectrum } from "../types.ts";
 import { fromPytorchMomentum, makeSchedule } from "../schedule/index.ts";
 import { spectralDiagonal } from "../regimes/spectralDiagonal.ts";
@@ -117,7 +118,7 @@ export function startRegime(problem: WorkerProblem, spec: RunSpec): { run: Regim
           momentumConvention: spec.momentumConvention,
           adam: spec.adam,
         }),
-        backend: "js",
+        backend: gatherBackend(),
       };
     case "nn": {
       const shared = networkSetup(problem);

@@ -135,7 +135,10 @@ export const TABLES: readonly Table[] = [
       c(
         "backend",
         "VARCHAR",
-        "what computed it: 'js' (sd, linearized); 'wasm' | 'ts' (the dense kernels of full); nn: 'gram-f64:wasm' | 'gram-f64:ts' (float64 Gram-updated engine and its dense kernels) or 'tfjs-tensorflow' | 'tfjs-wasm' | 'tfjs-cpu' (TensorFlow.js float32, the backend actually used)",
+        "what computed it: 'native' | 'wasm' | 'ts' (the kernels of sd, full and the linearized gather; " +
+          "older stores: 'js'); nn: '<method>-f64:<native|wasm|ts>' with method gram | sparse | forward " +
+          "(float64 engine, its full-train-loss method and kernels) or 'tfjs-tensorflow' | 'tfjs-wasm' | 'tfjs-cpu' " +
+          "(TensorFlow.js float32, the backend actually used)",
       ),
       c("started_at", "TIMESTAMP", "UTC"),
       c("finished_at", "TIMESTAMP", "UTC"),

@@ -42,7 +42,7 @@ interface WasmApi {
 const WASM = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 let compiled: object | undefined;
-function wasmModule(): object {
+export function wasmModule(): object {
   if (!WASM) throw new Error("WebAssembly is not available");
   compiled ??= new WASM.Module(readFileSync(GATHER_WASM_URL));
   return compiled;
