@@ -96,9 +96,8 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       const near = specs
         .map((s) => s.name)
         .filter((n) => n.startsWith(key.slice(0, 3)) || key.startsWith(n.slice(0, 3)));
-      errors.push(
-        `unknown option ${name}${near.length ? ` (did you mean ${near.map((n) => `--${n}`).join(", ")}?)` : ""}; see --help`,
-      );
+      const hint = near.length ? ` (did you mean ${near.map((n) => `--${n}`).join(", ")}?)` : "";
+      errors.push(`unknown option ${name}${hint}; see --help`);
       // skip its values
       while (i < argv.length && !isFlagToken(argv[i])) i++;
       continue;
@@ -162,12 +161,9 @@ export function formatHelp(usage: string, description: string, specs: readonly O
   const lines = [`usage: ${usage}`, "", description.trim(), "", "options:"];
   const left = (s: OptionSpec): string => {
     const names = [s.name, ...(s.aliases ?? [])].map((n) => `--${n}`).join(", ");
-    const meta =
-      s.kind === "flag"
-        ? ""
-        : s.choices
-          ? ` {${s.choices.join(",")}}`
-          : ` ${s.metavar ?? (s.kind === "floats" || s.kind === "ints" || s.kind === "strings" ? `${s.name.toUpperCase()} [...]` : s.name.toUpperCase())}`;
+    const list = s.kind === "floats" || s.kind === "ints" || s.kind === "strings";
+    const metavar = s.metavar ?? (list ? `${s.name.toUpperCase()} [...]` : s.name.toUpperCase());
+    const meta = s.kind === "flag" ? "" : s.choices ? ` {${s.choices.join(",")}}` : ` ${metavar}`;
     return `  ${names}${meta}`;
   };
   const all = [
@@ -186,7 +182,8 @@ export function formatHelp(usage: string, description: string, specs: readonly O
     lines.push(l.length + 1 > width ? `${l}\n${" ".repeat(width)}${h}` : `${l.padEnd(width)}${h}`);
   lines.push(
     "",
-    "Flags accept snake_case or kebab-case (--batch_size = --batch-size); list flags take several values (--momentum 0 -0.3).",
+    "Flags accept snake_case or kebab-case (--batch_size = --batch-size); " +
+      "list flags take several values (--momentum 0 -0.3).",
   );
   return lines.join("\n");
 }

@@ -127,7 +127,9 @@ export function datasetProblemFromFlags(
     if (!owners.includes(ds) && wrong.length) {
       issues.push({
         path: "",
-        message: `${wrong.map((f) => `--${f}`).join(", ")} only appl${wrong.length === 1 ? "ies" : "y"} to --dataset ${owners.join(" or ")}`,
+        message:
+          `${wrong.map((f) => `--${f}`).join(", ")} only appl${wrong.length === 1 ? "ies" : "y"} ` +
+          `to --dataset ${owners.join(" or ")}`,
         value: name,
         allowed: "omit them",
       });
@@ -174,7 +176,8 @@ export function datasetProblemFromFlags(
     notes.push(
       `--data_root ${String(v.data_root)}: not read for --dataset ${name}` +
         (name === "mnist"
-          ? " (MNIST comes from the `mnist` package shipped with the project: 10 000 digits, not torchvision's download)"
+          ? " (MNIST comes from the `mnist` package shipped with the project: " +
+            "10 000 digits, not torchvision's download)"
           : ""),
     );
   if ((ds === "tabular" || ds === "diamonds") && given.has("categorical")) problem.categorical = v.categorical;

@@ -46,7 +46,10 @@ export const KernelProblemSchema = z.strictObject({
   kernel: z.string().min(1),
   /** path of the length-N initial residual d_0 = f(X) − y, .npy */
   residual: z.string().min(1),
-  /** 'reference': rescale K to λ_max = N and standardise the residual (docs/theory.md §1); 'none': use as given (K̂ = K/N) */
+  /**
+   * 'reference': rescale K to λ_max = N and standardise the residual (docs/theory.md §1);
+   * 'none': use as given (K̂ = K/N)
+   */
   normalize: z.enum(["reference", "none"]).default("reference"),
 });
 
@@ -66,9 +69,10 @@ export const SavedProblemSchema = z.strictObject({
 export { DATASETS, NTK_KINDS } from "../vocabulary/datasets.ts";
 
 /**
- * A two-layer ReLU network (docs/theory.md §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial residual are
- * the kernel problem of the sd/full/linearized runs, and the network itself is what the nn regime trains. One
- * initial network per problem, built once and cached on disk next to the results file (<db folder>/problems/<id>/).
+ * A two-layer ReLU network (docs/theory.md §2.1) on a data set: its NTK (rescaled to λ_max = N) and initial
+ * residual are the kernel problem of the sd/full/linearized runs, and the network itself is what the nn regime
+ * trains. One initial network per problem, built once and cached on disk next to the results file
+ * (<db folder>/problems/<id>/).
  */
 export const DatasetProblemSchema = z.strictObject({
   kind: z.literal("dataset"),
@@ -82,13 +86,19 @@ export const DatasetProblemSchema = z.strictObject({
   N: z.number().int().min(2),
   /** hidden width H of the network */
   hidden_dim: posInt().default(1000),
-  /** the kernel of the sd/full/linearized runs: the initial network's empirical NTK (with its residual f₀(X) − y), or the infinite-width ReLU NTK (residual −y) */
+  /**
+   * the kernel of the sd/full/linearized runs: the initial network's empirical NTK (with its residual f₀(X) − y), or
+   * the infinite-width ReLU NTK (residual −y)
+   */
   ntk: z.enum(NTK_KINDS).default("empirical"),
   /** seed of the initial network's weights (generator 2⁵² + seed); default: the experiment seed */
   seed: z.number().int().min(0).max(SEED_MAX).optional(),
   /** seed of the subset of N points (and of the gaussian inputs) */
   data_seed: z.number().int().min(0).max(SEED_MAX).default(42),
-  /** tabular: the .csv/.parquet file; cifar10: the folder with data_batch_*.bin (or its parent holding cifar-10-batches-bin). Relative to the config file */
+  /**
+   * tabular: the .csv/.parquet file; cifar10: the folder with data_batch_*.bin (or its parent holding
+   * cifar-10-batches-bin). Relative to the config file
+   */
   path: z.string().min(1).optional(),
   /** tabular: the target column, or several whose mean is the target (the reference's sgemm_product) */
   target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -137,7 +147,10 @@ export const NnRegimeSchema = z.strictObject({
    * regimes; false: do not (the reference's four-regime script); a number: multiply by it (train_nn.py's --lr_scale)
    */
   lr_scale: z.union([z.boolean(), finite().gt(0)]).default(true),
-  /** gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, a forward pass a step) */
+  /**
+   * gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, a forward
+   * pass a step)
+   */
   engine: z.enum(NN_ENGINES).default("gram"),
   /** TensorFlow.js backend of engine 'tfjs' (auto: tfjs-node if it loads, else wasm, else cpu) */
   backend: z.enum(TF_BACKEND_CHOICES).default("auto"),
@@ -495,7 +508,8 @@ export function checkExperiment(input: unknown): ConfigIssue[] {
           issues.push({
             path: "problem.ntk",
             message:
-              "the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical'",
+              "the nn regime trains the initial network, whose kernel is its empirical NTK " +
+              "(lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical'",
             value: p.ntk,
             allowed: '"empirical" (or drop the nn regime)',
           });

@@ -55,7 +55,8 @@ export function readCifar10Files(paths: readonly string[]): {
     if (buf.length === 0) throw new DataError(`cifar10: ${path}: the file is empty`);
     if (buf.length % CIFAR10_RECORD !== 0) {
       throw new DataError(
-        `cifar10: ${path}: size ${buf.length} bytes is not a multiple of ${CIFAR10_RECORD} (1 label byte + 3072 pixel bytes per image): not a CIFAR-10 binary batch, or truncated`,
+        `cifar10: ${path}: size ${buf.length} bytes is not a multiple of ${CIFAR10_RECORD} ` +
+          "(1 label byte + 3072 pixel bytes per image): not a CIFAR-10 binary batch, or truncated",
       );
     }
     const n = buf.length / CIFAR10_RECORD;
@@ -97,7 +98,8 @@ export function cifar10TrainingFiles(dir: string): string[] {
     .map((m) => join(abs, m[0]));
   if (files.length === 0) {
     throw new DataError(
-      `cifar10: no data_batch_*.bin in ${abs} (expected the CIFAR-10 binary version: data_batch_1.bin … data_batch_5.bin)`,
+      `cifar10: no data_batch_*.bin in ${abs} ` +
+        "(expected the CIFAR-10 binary version: data_batch_1.bin … data_batch_5.bin)",
     );
   }
   return files;

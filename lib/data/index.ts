@@ -4,7 +4,8 @@
  *   {kind: 'cifar10', dir, N, seed?, files?}                    lib/data/cifar10.ts
  *   {kind: 'tabular', path, target, N?, seed?, categorical?, maxCategories?, drop?}   lib/data/tabular.ts
  *   {kind: 'diamonds', N?, seed?, categorical?}                 the shipped example (target price)
- *   {kind: 'gaussian', N, inputDim?, seed?}                     synthetic inputs, teacher-network target (lib/data/gaussian.ts)
+ *   {kind: 'gaussian', N, inputDim?, seed?}                     synthetic inputs, teacher-network target
+ *                                                               (lib/data/gaussian.ts)
  * Every loader returns a Dataset (lib/data/dataset.ts); problems are DataErrors naming the file.
  */
 import { DATASETS, type CategoricalPolicy } from "../vocabulary/datasets.ts";

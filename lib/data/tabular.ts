@@ -35,8 +35,8 @@ export interface TabularOptions {
   readonly name?: string;
 }
 
-const NUMERIC =
-  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?)$/;
+const NUMERIC_TYPES = "TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT";
+const NUMERIC = new RegExp(`^(${NUMERIC_TYPES}|FLOAT|REAL|DOUBLE|DECIMAL(\\(\\d+,\\s*\\d+\\))?)$`);
 const TEXT = /^(VARCHAR|ENUM\(.*\))$/s;
 
 type Kind = "numeric" | "boolean" | "categorical";
@@ -135,14 +135,19 @@ export async function loadTabular(options: TabularOptions): Promise<Dataset> {
         const textAt = strings.findIndex((v) => !(v.trim() !== "" && Number.isFinite(Number(v))));
         if (numericAt >= 0 && textAt >= 0) {
           throw new DataError(
-            `${where}: column "${n}" mixes numbers and text (${JSON.stringify(strings[numericAt])} at data row ${numericAt + 1}, ${JSON.stringify(strings[textAt])} at data row ${textAt + 1}): a non-numeric value in a numeric column? Fix the file or drop the column`,
+            `${where}: column "${n}" mixes numbers and text ` +
+              `(${JSON.stringify(strings[numericAt])} at data row ${numericAt + 1}, ` +
+              `${JSON.stringify(strings[textAt])} at data row ${textAt + 1}): ` +
+              "a non-numeric value in a numeric column? Fix the file or drop the column",
           );
         }
         const distinct = new Set(col as string[]).size;
         if (distinct > maxCategories) {
           const sample = (col as string[]).find((s) => Number.isNaN(Number(s)));
           throw new DataError(
-            `${where}: column "${n}" is not numeric (e.g. ${JSON.stringify(sample ?? col[0])}) and has ${distinct} distinct values, more than maxCategories = ${maxCategories} for one-hot encoding; drop it or fix the file`,
+            `${where}: column "${n}" is not numeric (e.g. ${JSON.stringify(sample ?? col[0])}) ` +
+              `and has ${distinct} distinct values, more than maxCategories = ${maxCategories} ` +
+              "for one-hot encoding; drop it or fix the file",
           );
         }
       }

@@ -18,6 +18,9 @@ export interface DenseKernels {
     beta: number,
     C: Float64Array,
   ): void;
-  /** C ← α·A·Aᵀ + β·C with A n×k (trans = false), or α·AᵀA + β·C with A k×n (trans = true); C n×n, both triangles written. */
+  /**
+   * C ← α·A·Aᵀ + β·C with A n×k (trans = false), or α·AᵀA + β·C with A k×n (trans = true);
+   * C n×n, both triangles written.
+   */
   syrk(trans: boolean, n: number, k: number, alpha: number, A: Float64Array, beta: number, C: Float64Array): void;
 }

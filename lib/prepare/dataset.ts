@@ -184,9 +184,13 @@ function filesDigest(spec: DatasetSpec): string {
       bytes = readFileSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new DataError(
-        `${spec.kind}: ${p}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "not a file" : `cannot read the file (${code ?? (e as Error).message})`}`,
-      );
+      const why =
+        code === "ENOENT"
+          ? "file not found"
+          : code === "EISDIR"
+            ? "not a file"
+            : `cannot read the file (${code ?? (e as Error).message})`;
+      throw new DataError(`${spec.kind}: ${p}: ${why}`);
     }
     parts.push(digest(bytes, 64));
   }

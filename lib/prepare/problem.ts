@@ -177,7 +177,8 @@ function checkKernelArrays(
             message:
               `kernel is not symmetric: K[${wi}][${wj}] = ${K[wi * N + wj]} but K[${wj}][${wi}] = ${K[wj * N + wi]} ` +
               `(|K_ij − K_ji|/max|K| = ${(worst / scale).toExponential(1)} > ${tol}, √ε of the file's ` +
-              `${f32 ? "float32" : "float64"}${f32 ? "" : "; a kernel computed in float32 should be saved as float32"})`,
+              `${f32 ? "float32" : "float64"}` +
+              `${f32 ? "" : "; a kernel computed in float32 should be saved as float32"})`,
             value: k.label,
             allowed: `a symmetric matrix (|K_ij − K_ji| ≤ ${tol}·max|K|)`,
           });
@@ -267,7 +268,8 @@ export function readSavedFiles(path: string, baseDir = process.cwd()): KernelFil
         value: path,
         allowed:
           allowed ??
-          `a torch.save file (.pth/.pt) or .npz holding ${SAVED_KERNEL} and ${SAVED_RESIDUAL}, or a folder with both as .npy`,
+          `a torch.save file (.pth/.pt) or .npz holding ${SAVED_KERNEL} and ${SAVED_RESIDUAL}, ` +
+            "or a folder with both as .npy",
       },
     ]);
   };
@@ -339,7 +341,10 @@ export async function prepareProblem(cfg: ProblemConfig, options: LoadOptions): 
   };
 }
 
-/** Builds a synthetic or kernel problem (O(N) for SD alone; O(N³) once for the dense regimes); dataset problems: prepareProblem. */
+/**
+ * Builds a synthetic or kernel problem (O(N) for SD alone; O(N³) once for the dense regimes);
+ * dataset problems: prepareProblem.
+ */
 export function loadProblem(cfg: ProblemConfig, options: LoadOptions): LoadedProblem {
   if (cfg.kind === "dataset") throw new Error("dataset problems are loaded asynchronously: use prepareProblem");
   if (cfg.kind === "synthetic") {

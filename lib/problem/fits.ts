@@ -109,7 +109,10 @@ function leastSquares(x: number[], y: number[]): { slope: number; intercept: num
   return { slope, intercept: my - slope * mx, r2 };
 }
 
-/** Default window for spectral fits: away from the head and from the finite-N tail, k ∈ [N/100, N/10] (at least [2, 20]). */
+/**
+ * Default window for spectral fits: away from the head and from the finite-N tail, k ∈ [N/100, N/10]
+ * (at least [2, 20]).
+ */
 export function defaultSpectralWindow(N: number): [number, number] {
   const lo = Math.max(2, Math.ceil(N / 100));
   return [lo, Math.max(lo * 10, Math.floor(N / 10))];

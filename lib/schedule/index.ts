@@ -45,7 +45,8 @@ export function makeSchedule(spec: ScheduleSpec): Schedule {
       return powerSchedule(spec);
     default:
       throw new RangeError(
-        `schedule: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (expected 'constant', 'jacobi' or 'power')`,
+        `schedule: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} ` +
+          "(expected 'constant', 'jacobi' or 'power')",
       );
   }
 }

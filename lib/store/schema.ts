@@ -44,7 +44,9 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: "problems",
-    doc: "one row per distinct problem (synthetic parameters, kernel/residual file contents, or a data set + initial network)",
+    doc:
+      "one row per distinct problem " +
+      "(synthetic parameters, kernel/residual file contents, or a data set + initial network)",
     columns: [
       c("problem", "VARCHAR", "problem id: digest of its definition (and of the files' bytes)"),
       c("kind", "VARCHAR", "'synthetic' | 'kernel' | 'dataset' (a network's NTK on a data set)"),
@@ -66,7 +68,8 @@ export const TABLES: readonly Table[] = [
       c(
         "kernel",
         "VARCHAR",
-        "kernel .npy path as given (dataset problems: the cached K̂, rescaled so that λ_1 = 1, in <db folder>/problems/<problem>/khat.npy)",
+        "kernel .npy path as given " +
+          "(dataset problems: the cached K̂, rescaled so that λ_1 = 1, in <db folder>/problems/<problem>/khat.npy)",
       ),
       c("residual", "VARCHAR", "residual .npy path as given (dataset problems: the cached network residual d_0)"),
       c("normalize", "VARCHAR", "'reference' | 'none' (kernel problems; 'none' for dataset problems)"),
@@ -74,7 +77,8 @@ export const TABLES: readonly Table[] = [
       c(
         "spec",
         "JSON",
-        "the problem's config (dataset problems: also d, hidden_dim, ntk, λ_max(K), lr_scale, the fits and their windows)",
+        "the problem's config " +
+          "(dataset problems: also d, hidden_dim, ntk, λ_max(K), lr_scale, the fits and their windows)",
       ),
       c("created_at", "TIMESTAMP", "when first stored"),
     ],
@@ -151,12 +155,14 @@ export const TABLES: readonly Table[] = [
       c(
         "lr_scale_applied",
         "BOOLEAN",
-        "nn: whether the network's learning rate was α·lr_scale (true) or α (false, the reference's four-regime script); NULL for the other regimes",
+        "nn: whether the network's learning rate was α·lr_scale (true) or α " +
+          "(false, the reference's four-regime script); NULL for the other regimes",
       ),
       c(
         "hidden_dim",
         "INTEGER",
-        "hidden width H of the network: nn runs, and sd/full/linearized runs on its empirical NTK (dataset problems); NULL otherwise",
+        "hidden width H of the network: nn runs, " +
+          "and sd/full/linearized runs on its empirical NTK (dataset problems); NULL otherwise",
       ),
     ],
   },
@@ -194,9 +200,9 @@ export function createTableSql(t: Table): string {
 /** Markdown documentation of the schema (for the README). */
 export function schemaMarkdown(): string {
   return TABLES.filter((t) => t.name !== "meta")
-    .map(
-      (t) =>
-        `### \`${t.name}\`\n${t.doc}.\n\n| column | type | meaning |\n| --- | --- | --- |\n${t.columns.map((col) => `| \`${col.name}\` | ${col.type} | ${col.doc.replace(/\|/g, "\\|")} |`).join("\n")}\n`,
-    )
+    .map((t) => {
+      const rows = t.columns.map((col) => `| \`${col.name}\` | ${col.type} | ${col.doc.replace(/\|/g, "\\|")} |`);
+      return `### \`${t.name}\`\n${t.doc}.\n\n| column | type | meaning |\n| --- | --- | --- |\n${rows.join("\n")}\n`;
+    })
     .join("\n");
 }

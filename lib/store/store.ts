@@ -161,7 +161,8 @@ export class Store {
         }
         throw new StoreError(
           locked
-            ? `${path} is in use by another process (DuckDB lets one process write a file, and then no other open it): ${msg}`
+            ? `${path} is in use by another process ` +
+                `(DuckDB lets one process write a file, and then no other open it): ${msg}`
             : `cannot open ${path}: ${msg}`,
           locked ? "locked" : "other",
         );
@@ -190,7 +191,8 @@ export class Store {
     await this.connection.run("DELETE FROM meta WHERE key = 'schema_version'");
     await this.connection.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     await this.connection.run(
-      "CREATE TEMP TABLE IF NOT EXISTS finished_tmp (run_id INTEGER, status VARCHAR, diverged_at INTEGER, steps INTEGER, final_loss DOUBLE, error VARCHAR, backend VARCHAR, finished_at TIMESTAMP, duration_ms DOUBLE)",
+      "CREATE TEMP TABLE IF NOT EXISTS finished_tmp (run_id INTEGER, status VARCHAR, diverged_at INTEGER, " +
+        "steps INTEGER, final_loss DOUBLE, error VARCHAR, backend VARCHAR, finished_at TIMESTAMP, duration_ms DOUBLE)",
     );
   }
 
@@ -247,7 +249,8 @@ export class Store {
     codeVersion: string,
   ): Promise<Map<string, { runId: number; status: RunStatus }>> {
     const rows = await this.rows(
-      `SELECT run_id, config_hash, status FROM runs WHERE experiment = ${sqlString(experiment)} AND code_version = ${sqlString(codeVersion)}`,
+      `SELECT run_id, config_hash, status FROM runs WHERE experiment = ${sqlString(experiment)} ` +
+        `AND code_version = ${sqlString(codeVersion)}`,
     );
     const out = new Map<string, { runId: number; status: RunStatus }>();
     for (const r of rows) out.set(String(r.config_hash), { runId: Number(r.run_id), status: r.status as RunStatus });
@@ -412,8 +415,9 @@ export class Store {
     app.flushSync();
     await this.connection.run("BEGIN TRANSACTION");
     try {
-      await this.connection.run(`UPDATE runs SET status = f.status, diverged_at = f.diverged_at, steps = f.steps, final_loss = f.final_loss,
-        error = f.error, backend = coalesce(f.backend, runs.backend), finished_at = f.finished_at, duration_ms = f.duration_ms
+      await this.connection.run(`UPDATE runs SET status = f.status, diverged_at = f.diverged_at, steps = f.steps,
+        final_loss = f.final_loss, error = f.error, backend = coalesce(f.backend, runs.backend),
+        finished_at = f.finished_at, duration_ms = f.duration_ms
         FROM finished_tmp f WHERE runs.run_id = f.run_id`);
       await this.connection.run("DELETE FROM finished_tmp");
       await this.connection.run("COMMIT");

@@ -83,7 +83,8 @@ export async function selectBackend(
   const env = process.env.POWERLAW_SGD_TF_BACKEND?.trim();
   if (wanted === "auto" && env) wanted = parseBackendChoice(env);
   const loaders = options.loaders ?? defaultLoaders;
-  if (options.quiet ?? true) tf.env().set("PROD", true); // PROD silences the "install tfjs-node" hint; float32 math is unchanged
+  // PROD silences the "install tfjs-node" hint; float32 math is unchanged
+  if (options.quiet ?? true) tf.env().set("PROD", true);
   const candidates: BackendName[] = wanted === "auto" ? ["tensorflow", "wasm", "cpu"] : [wanted];
   const failures: string[] = [];
   for (const name of candidates) {
@@ -103,7 +104,8 @@ export async function selectBackend(
   }
   const hint =
     wanted === "tensorflow"
-      ? ` (${TFJS_NODE} is an optional dependency; it needs its native libtensorflow binding, which installs only with internet access)`
+      ? ` (${TFJS_NODE} is an optional dependency; ` +
+        "it needs its native libtensorflow binding, which installs only with internet access)"
       : "";
   throw new Error(`TensorFlow.js backend "${wanted}" is unavailable${hint}: ${failures.join("; ")}`);
 }

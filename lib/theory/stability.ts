@@ -49,7 +49,10 @@ export function deterministicEdge(lambdaMaxValue: number, beta: number): number 
 
 export interface Verdict {
   readonly converges: boolean;
-  /** which condition decided: "converges", "deterministic edge" (αλ_max ≥ 2(1 + β)), "U(1) >= 1" (incl. past its pole) */
+  /**
+   * which condition decided: "converges", "deterministic edge" (αλ_max ≥ 2(1 + β)),
+   * "U(1) >= 1" (incl. past its pole)
+   */
   readonly reason: "converges" | "deterministic edge" | "U(1) >= 1";
   /** Ũ(1) from the closed form (+Infinity at or past the pole of a mode's denominator) */
   readonly uTilde: number;

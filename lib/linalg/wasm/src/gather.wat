@@ -22,7 +22,8 @@
         (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $b)))
         ;; po = k + (rows[r]·n + j0)·8, pg = g + j0·8
         (local.set $po (i32.add (local.get $k)
-          (i32.shl (i32.add (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $n))
+          (i32.shl (i32.add (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2))))
+                                     (local.get $n))
             (local.get $j0)) (i32.const 3))))
         (local.set $pg (i32.add (local.get $g) (i32.shl (local.get $j0) (i32.const 3))))
         (local.set $ws (f64.load (i32.add (local.get $w) (i32.shl (local.get $r) (i32.const 3)))))
@@ -63,7 +64,8 @@
         (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $b)))
         ;; po = k + (rows[r]·n + j0)·4, pg = g + j0·8
         (local.set $po (i32.add (local.get $k)
-          (i32.shl (i32.add (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $n))
+          (i32.shl (i32.add (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2))))
+                                     (local.get $n))
             (local.get $j0)) (i32.const 2))))
         (local.set $pg (i32.add (local.get $g) (i32.shl (local.get $j0) (i32.const 3))))
         (local.set $ws (f64.load (i32.add (local.get $w) (i32.shl (local.get $r) (i32.const 3)))))
@@ -79,7 +81,8 @@
                 (local.set $po (i32.add (local.get $po) (i32.const 8)))
                 (br $v0)))
             (if (i32.lt_u (local.get $pg) (local.get $pend))
-              (then (f64.store (local.get $pg) (f64.mul (local.get $ws) (f64.promote_f32 (f32.load (local.get $po))))))))
+              (then (f64.store (local.get $pg)
+                (f64.mul (local.get $ws) (f64.promote_f32 (f32.load (local.get $po))))))))
           (else
             (block $vdone
               (loop $v
@@ -92,7 +95,8 @@
                 (br $v)))
             (if (i32.lt_u (local.get $pg) (local.get $pend))
               (then (f64.store (local.get $pg)
-                (f64.add (f64.load (local.get $pg)) (f64.mul (local.get $ws) (f64.promote_f32 (f32.load (local.get $po))))))))))
+                (f64.add (f64.load (local.get $pg))
+                  (f64.mul (local.get $ws) (f64.promote_f32 (f32.load (local.get $po))))))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
