@@ -1,7 +1,8 @@
 /**
  * Every command's name, one-line summary, usage, description and flags (light: nothing heavy is imported, so
  * `--help` and bad input answer fast). The implementations live in one file per command family: sweep.ts (sd,
- * full, linearized, compare, nn, run), theory.ts, results.ts (query, export, schema), spectrum.ts.
+ * full, linearized, compare, nn, run), theory.ts, results.ts (query, export, schema), spectrum.ts, prepare.ts and
+ * merge.ts (sharded sweeps, docs/cluster.md).
  */
 import { formatHelp, parseArgs, type OptionSpec, type ParsedArgs } from "./args.ts";
 import { UsageError } from "./io.ts";
@@ -21,7 +22,7 @@ export interface CommandSpec {
 
 // `run` keeps --workers as a plain alias of --concurrency (the reference-script commands print a note for it)
 const RUN_FLAGS: OptionSpec[] = STORE_FLAGS.filter((f) =>
-  ["db", "concurrency", "shard", "dry_run", "quiet", "live"].includes(f.name),
+  ["db", "concurrency", "shard", "shards", "dry_run", "quiet", "live"].includes(f.name),
 ).map((f) => (f.name === "concurrency" ? { ...f, aliases: ["workers"] } : f));
 
 /** query and export during a sweep: how long to wait for the sweep's snapshot (lib/store/read.ts). */
@@ -113,6 +114,37 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...SWEEP_FLAGS,
       { name: "seed", kind: "int", default: 0, help: "seed (synthetic eigenvectors; irrelevant to the theory)" },
       { name: "format", kind: "choice", choices: ["json", "table"], default: "json", help: "output format" },
+    ],
+  },
+  prepare: {
+    summary: "build the configs' dataset problems into the shards' problem cache (before a sharded sweep)",
+    usage: "powerlaw-sgd prepare CONFIG.json ... [--db DIR/|STORE]",
+    description:
+      "Builds each distinct dataset problem (data set, initial network, NTK, eigendecomposition) once, into the\n" +
+      "problem cache that the sweeps writing to that folder read (<folder>/problems). Optional: every shard does the\n" +
+      "same first, under the problem's lock, so one builds it and the others wait (docs/cluster.md).",
+    flags: [
+      {
+        name: "db",
+        kind: "string",
+        metavar: "DIR/|STORE",
+        default: "data/shards/",
+        help: "the folder of the shard stores (or a store in it): its problems/ subfolder is the cache",
+      },
+    ],
+  },
+  merge: {
+    summary: "merge shard stores (or any stores) into one",
+    usage: "powerlaw-sgd merge SHARD_DB|DIR ... --db OUT [--format text|json]",
+    description:
+      "Copies every finished run of the stores (a folder: its *.duckdb files) into OUT, keeping what OUT holds:\n" +
+      "runs deduplicated on (experiment, config_hash, code_version); two copies that differ are reported as a\n" +
+      "conflict (the first is kept); problems, spectra and modes merged. Written to a temporary file renamed over\n" +
+      "OUT, so a crash leaves OUT as it was; merging again changes nothing. Shards missing or unfinished are\n" +
+      "reported with their index and the exit code is 1 (what is finished is merged: rerun them, merge again).",
+    flags: [
+      { ...STORE_FLAGS[0], help: "the merged store (created, or merged into)" },
+      { name: "format", kind: "choice", choices: ["text", "json"], default: "text", help: "report format" },
     ],
   },
   schema: {

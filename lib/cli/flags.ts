@@ -136,7 +136,20 @@ export const STORE_FLAGS: OptionSpec[] = [
   },
   { name: "concurrency", kind: "int", help: "worker threads (default: number of cores)" },
   COMPAT_FLAGS.workers,
-  { name: "shard", kind: "string", metavar: "i/n", help: "run only shard i of n (runs with index ≡ i−1 mod n)" },
+  {
+    name: "shard",
+    kind: "string",
+    metavar: "i/n|auto",
+    help:
+      "run only shard i of n (runs with index ≡ i−1 mod n); auto: from a Slurm job array or a Kubernetes Indexed " +
+      "Job (docs/cluster.md); its store defaults to data/shards/shard-i-of-n.duckdb (--db DIR/: in DIR)",
+  },
+  {
+    name: "shards",
+    kind: "int",
+    metavar: "N",
+    help: "with --shard auto: the shard count (default: POWERLAW_SGD_SHARDS, else the Slurm array's size)",
+  },
   { name: "dry_run", kind: "flag", help: "print the run list and exit without running or writing" },
   { name: "quiet", kind: "flag", help: "no progress display" },
   {
@@ -247,17 +260,6 @@ export function parseRecord(tokens: readonly string[]): { value?: ExperimentInpu
   return {
     error: `--record: ${JSON.stringify(tokens.join(" "))} is not one of all, every:K, log:K (K an integer ≥ 1)`,
   };
-}
-
-export function parseShard(text: string | undefined): { value?: { index: number; count: number }; error?: string } {
-  if (text === undefined) return {};
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (m) {
-    const index = Number(m[1]);
-    const count = Number(m[2]);
-    if (count >= 1 && index >= 1 && index <= count) return { value: { index, count } };
-  }
-  return { error: `--shard: ${JSON.stringify(text)} is not i/n with 1 ≤ i ≤ n` };
 }
 
 /** What a command's flags translate into: the config input, the problems found, the notes, runner values. */

@@ -62,6 +62,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await exportCommand(io, rest);
       case "schema":
         return schemaCommand(io, rest);
+      case "merge":
+        return await (await import("./merge.ts")).mergeCommand(io, rest);
+      case "prepare":
+        return await (await import("./prepare.ts")).prepareCommand(io, rest);
       case "spectrum":
         return await (await import("./spectrum.ts")).spectrumCommand(rest, io);
     }
@@ -76,7 +80,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (e instanceof InputError) {
       return reportProblems(
         io,
-        e.issues.map((i) => formatIssue(i, command !== "run" ? flagLabel(i.path) : undefined)),
+        e.issues.map((i) => formatIssue(i, command !== "run" && command !== "prepare" ? flagLabel(i.path) : undefined)),
       );
     }
     if (isStoreError(e)) {

@@ -100,6 +100,7 @@ const RUNNER_FLAGS = [
   "concurrency",
   "workers",
   "shard",
+  "shards",
   "dry_run",
   "quiet",
   "live",

@@ -3,11 +3,12 @@
  * `run CONFIG.json`. Each builds one experiment config, validates it like a config file, and hands it to the
  * runner (lib/run/runner.ts); `--dry_run` lists the runs instead.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ParsedArgs } from "./args.ts";
 import { COMMANDS, DEFAULT_DB, helpText, parseOrUsage } from "./commands.ts";
-import { flagLabel, flagsToExperiment, parseShard } from "./flags.ts";
+import { flagLabel, flagsToExperiment } from "./flags.ts";
+import { resolveShard, shardStorePath } from "./clusterShard.ts";
 import { EXIT, UsageError, reportProblems, type Io, type SignalState } from "./io.ts";
 import { networkFlagsToExperiment } from "./networkFlags.ts";
 import { theoryCommand } from "./theory.ts";
@@ -17,6 +18,8 @@ import { expandRuns, shardRuns } from "../config/expand.ts";
 import { recordLabel } from "../run/record.ts";
 import type { RunSummary } from "../run/runner.ts";
 import { toTable } from "../store/format.ts";
+
+const isDirectory = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 function summaryLine(s: RunSummary): string {
   const parts = [`${s.done} done`, `${s.diverged} diverged`, `${s.failed} failed`];
@@ -67,8 +70,13 @@ async function sweep(
   signals: SignalState,
 ): Promise<number> {
   const v = a.values;
-  const shard = parseShard(v.shard as string | undefined);
+  const shard = resolveShard(v.shard as string | undefined, v.shards as number | undefined, process.env);
   if (shard.error) throw new UsageError([shard.error]);
+  // a shard's store has the shard in its name, in the shards' folder (and its problem cache): docs/cluster.md
+  const dbGiven = a.given.has("db") || a.given.has("save_dir");
+  const db = shard.value
+    ? shardStorePath(dbGiven ? (v.db as string) : undefined, shard.value, isDirectory)
+    : (v.db as string);
   const concurrency = v.concurrency as number | undefined;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new UsageError([`--concurrency must be an integer ≥ 1, got ${concurrency}`]);
@@ -83,8 +91,10 @@ async function sweep(
   const live = liveSinkFor(v.live as string | undefined);
   let summary: RunSummary;
   try {
+    const s = shard.value;
+    if (s && !v.quiet) io.err(`shard ${s.index}/${s.count} (${s.from}) → ${db}\n`);
     summary = await runExperiment(e, {
-      db: v.db as string,
+      db,
       concurrency: concurrency ?? defaultConcurrency(),
       baseDir,
       progress: !v.quiet,
@@ -101,7 +111,7 @@ async function sweep(
   if (summary.failed > 0) {
     io.err(
       `${summary.failed} run(s) failed; see: powerlaw-sgd query "SELECT run_id, regime, lr, momentum, batch_size, ` +
-        `error FROM runs WHERE status = 'failed'" --db ${v.db as string}\n`,
+        `error FROM runs WHERE status = 'failed'" --db ${db}\n`,
     );
     return EXIT.failure;
   }
@@ -143,9 +153,26 @@ export async function flagCommand(
   return sweep(io, parsed.value, a, process.cwd(), parsed.value, signals);
 }
 
-function configProblem(io: Io, message: string, value: string, allowed: string): number {
-  const issue: ConfigIssue = { path: "", message, value, allowed };
-  return reportProblems(io, [formatIssue(issue)]);
+/** A config file read and validated: the experiment, or the problems as report lines (paths relative to it). */
+export function readExperimentFile(path: string): { value?: Experiment; problems?: string[] } {
+  const problem = (message: string, allowed: string) => ({
+    problems: [formatIssue({ path: "", message, value: path, allowed } satisfies ConfigIssue)],
+  });
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return problem(`cannot read the config file (${why})`, "a readable JSON file");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return problem(`not valid JSON: ${(e as Error).message}`, "a JSON document");
+  }
+  const parsed = parseExperiment(json);
+  return parsed.ok ? { value: parsed.value } : { problems: parsed.issues.map((i) => formatIssue(i)) };
 }
 
 /** `run CONFIG.json`: a whole experiment from a file (paths in it are relative to the file). */
@@ -157,25 +184,8 @@ export async function runCommand(io: Io, argv: readonly string[], signals: Signa
     return EXIT.ok;
   }
   const path = a.positionals[0];
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    return configProblem(io, `cannot read the config file (${why})`, path, "a readable JSON file");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return configProblem(io, `not valid JSON: ${(e as Error).message}`, path, "a JSON document");
-  }
-  const parsed = parseExperiment(json);
-  if (!parsed.ok)
-    return reportProblems(
-      io,
-      parsed.issues.map((i) => formatIssue(i)),
-    );
+  const { value, problems } = readExperimentFile(path);
+  if (!value) return reportProblems(io, problems ?? []);
   const args = { ...a, values: { db: DEFAULT_DB, ...a.values } };
-  return sweep(io, parsed.value, args, dirname(resolve(path)), parsed.value, signals);
+  return sweep(io, value, args, dirname(resolve(path)), value, signals);
 }

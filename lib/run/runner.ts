@@ -34,6 +34,7 @@ import {
 import type { Worker } from "node:worker_threads";
 import { batchNoise } from "../theory/batchNoise.ts";
 import { Store, type FinishedRun, type Row } from "../store/store.ts";
+import { recordShard } from "../store/shards.ts";
 import { expandRuns, shardRuns, type RunSpec } from "../config/expand.ts";
 import { recordLabel } from "./record.ts";
 import { checkBatchSizes, type Experiment } from "../config/schema.ts";
@@ -303,6 +304,7 @@ export async function runExperiment(e: Experiment, options: RunnerOptions): Prom
       codeVersion: version,
       nRuns: specs.length,
     });
+    await recordShard(store, e.experiment, options.shard, specs.length); // for the merge (lib/store/merge.ts)
     await store.putProblem(problem.row, problem.spectrum.lambda, problem.spectrum.c0);
     const redo: number[] = [];
     const todoSpecs: { spec: RunSpec; hash: string }[] = [];

@@ -58,7 +58,7 @@ function child(N: number, cache: string, go: string | null) {
   return { proc, done };
 }
 
-test("staleness: a dead holder on this host at once; another host's holder only once it stops touching the file", () => {
+test("staleness: a dead holder on this host at once; another host's once it stops touching the file", () => {
   const now = Date.now();
   const dead = { pid: 2 ** 22 + 12345, host: hostname(), token: "a", since: now };
   assert.equal(isStale(dead, now, 60_000, now), true, "pid gone on this host");
@@ -151,7 +151,7 @@ test("processes asking for one problem at once: one builds it, the others wait a
   );
 });
 
-test("a builder killed mid-build leaves no cache entry; the next process takes its lock over and builds it", async () => {
+test("a builder killed mid-build leaves no cache entry; the next process takes the lock over, builds it", async () => {
   const cache = join(dir, "killed");
   const a = child(2000, cache, null); // ~2 s to build
   const lockFile = () => existsSync(cache) && readdirSync(cache).find((n) => n.endsWith(".lock"));
