@@ -1,8 +1,8 @@
 /**
  * The dependency rule, read from the import lines of every source file: lib/ is layered, imports only go
  * down, and there are no import cycles. A folder may import its own files, the folders of lower layers and
- * lib/types.ts, lib/vocabulary/ (dependency-free names every layer shares) and lib/display/ (pure curve thinning); nothing in lib/ or
- * src/components/ imports loaders/; only bin/ imports lib/cli/.
+ * lib/types.ts, lib/vocabulary/ (dependency-free names every layer shares) and lib/display/ (pure curve
+ * thinning); nothing in lib/ or src/components/ imports loaders/; only bin/ imports lib/cli/.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,9 +42,15 @@ function walk(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
   const out: string[] = [];
-  for (const m of text.matchAll(
-    /(?:^|[\s;])(?:import|export)\b[^"'`;]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|^import\s+["'](\.{1,2}\/[^"']+)["']/gm,
-  )) {
+  const pattern = new RegExp(
+    [
+      /(?:^|[\s;])(?:import|export)\b[^"'`;]*?from\s*["'](\.{1,2}\/[^"']+)["']/.source,
+      /import\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/.source,
+      /^import\s+["'](\.{1,2}\/[^"']+)["']/.source,
+    ].join("|"),
+    "gm",
+  );
+  for (const m of text.matchAll(pattern)) {
     out.push(resolve(dirname(file), m[1] ?? m[2] ?? m[3]));
   }
   return out;

@@ -74,7 +74,8 @@ test("end to end: sd sweep with reference flags, query json/csv, export", async 
   assert.match(r.out, /^sd: 8 runs: 4 done, 4 diverged, 0 failed/);
   const q = await cli(
     "query",
-    "SELECT tau, lr, momentum, status, count(c.step) AS n FROM runs LEFT JOIN curves c USING (run_id) GROUP BY ALL ORDER BY ALL",
+    "SELECT tau, lr, momentum, status, count(c.step) AS n FROM runs LEFT JOIN curves c USING (run_id) " +
+      "GROUP BY ALL ORDER BY ALL",
     "--db",
     db,
     "--format",
@@ -218,7 +219,8 @@ test("kernel + residual from .npy files (float32 and float64); bad files give ex
   assert.equal(r.code, 0, r.err);
   const q = await cli(
     "query",
-    "SELECT p.kind, p.N, r.optimizer, count(DISTINCT r.run_id) AS runs, count(*) AS modes FROM runs r JOIN problems p USING (problem) JOIN modes m USING (run_id) GROUP BY ALL",
+    "SELECT p.kind, p.N, r.optimizer, count(DISTINCT r.run_id) AS runs, count(*) AS modes " +
+      "FROM runs r JOIN problems p USING (problem) JOIN modes m USING (run_id) GROUP BY ALL",
     "--db",
     db,
     "--format",

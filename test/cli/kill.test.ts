@@ -26,7 +26,8 @@ async function snapshot(db: string) {
       `SELECT r.config_hash AS h, c.step, c.loss FROM curves c JOIN runs r USING (run_id) ORDER BY h, step`,
     );
     const runs = await s.rows(
-      "SELECT config_hash AS h, regime, status, diverged_at, steps, final_loss, lr_scale, lr_scale_applied, hidden_dim FROM runs ORDER BY h",
+      "SELECT config_hash AS h, regime, status, diverged_at, steps, final_loss, lr_scale, lr_scale_applied, " +
+        "hidden_dim FROM runs ORDER BY h",
     );
     const dup = await s.rows(
       "SELECT count(*)::INTEGER AS n FROM (SELECT run_id, step FROM curves GROUP BY ALL HAVING count(*) > 1)",

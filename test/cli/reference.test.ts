@@ -80,7 +80,8 @@ const dataRoot = join(dir, "data");
   mkdirSync(join(dataRoot, "sgemm_product"), { recursive: true });
   writeFileSync(join(dataRoot, "sgemm_product", "sgemm_product.csv"), `${sgemm.join("\n")}\n`);
   const bike = [
-    "instant,dteday,season,yr,mnth,hr,holiday,weekday,workingday,weathersit,temp,atemp,hum,windspeed,casual,registered,cnt",
+    "instant,dteday,season,yr,mnth,hr,holiday,weekday,workingday,weathersit," +
+      "temp,atemp,hum,windspeed,casual,registered,cnt",
   ];
   for (let i = 0; i < 120; i++) {
     const casual = rng.int(50);
@@ -145,64 +146,70 @@ test("run_train_sd.sh: sd on the synthetic problem, results in --save_dir", asyn
   assert.deepEqual([p.nu, p.kappa, p.lambda_min], [1.5, 4, 0]);
 });
 
-test("run_train_full.sh and run_train_linearized.sh: --dataset mnist is the analytic NTK problem of an MNIST subset", async () => {
-  for (const script of ["full", "linearized"]) {
-    const save = join(dir, `output/${script}//N=1000/mnist`);
-    // python train_full.py / train_linearized.py \ (N, nu, kappa, lr, momentum, n_steps, batch_size filled in)
+test(
+  "run_train_full.sh and run_train_linearized.sh: " + "--dataset mnist is the analytic NTK problem of an MNIST subset",
+  async () => {
+    for (const script of ["full", "linearized"]) {
+      const save = join(dir, `output/${script}//N=1000/mnist`);
+      // python train_full.py / train_linearized.py \ (N, nu, kappa, lr, momentum, n_steps, batch_size filled in)
+      const notes = await ok(
+        ...[script, "--dataset", "mnist", "--N", "64", "--nu", "1.5", "--kappa", "1.0"],
+        ...["--sched", "constant", "--lr", "1.0", "--momentum", "0.0", "-0.3"],
+        ...["--n_steps", "30", "--batch_size", "8", "--aggr_type", "prod", "--save_dir", save],
+      );
+      assert.match(
+        notes,
+        /note: --nu 1\.5, --kappa 1: ignored \(--dataset mnist: ν and κ come from its kernel's spectrum\)/,
+      );
+      const db = join(save, "results.duckdb");
+      const r = await rows(db, `${RUNS}, status FROM runs ORDER BY momentum`);
+      assert.deepEqual(
+        r.map((x) => [x.regime, x.lr, x.momentum, x.batch_size, x.dataset, x.N, x.status]),
+        [
+          [script, 1, -0.3, 8, "mnist", 64, "done"],
+          [script, 1, 0, 8, "mnist", 64, "done"],
+        ],
+      );
+      const [p] = await rows(
+        db,
+        "SELECT kind, dataset, N, spec->>'$.ntk' AS ntk, spec->>'$.data_seed' AS s FROM problems",
+      );
+      assert.deepEqual([p.kind, p.dataset, p.N, p.ntk, Number(p.s)], ["dataset", "mnist", 64, "analytic", 42]);
+      // the reference's residual is the standardised target: L(0) = ½·mean(y²) ≈ ½ (a stratified subset of
+      // globally standardised digits)
+      const [{ loss }] = await rows(db, "SELECT min(loss) AS loss FROM curves WHERE step = 0");
+      assert.ok(Math.abs(Number(loss) - 0.5) < 0.1, `L(0) = ${loss}`);
+    }
+  },
+);
+
+test(
+  "run_train_nn.sh: nn with --lr_scale 0.85 (a number), " + "--val_frequency and the --nu --kappa it passes",
+  async () => {
+    const save = join(dir, "output/mlp_nn/compare_4_regimes/N=100/mnist/lr=1.2/batch_size=1 10 100");
+    // python train_nn.py \ (N=10000 → 100, n_steps 10000 → 20; --hidden_dim 32 added: the default is 1000)
     const notes = await ok(
-      ...[script, "--dataset", "mnist", "--N", "64", "--nu", "1.5", "--kappa", "1.0"],
-      ...["--sched", "constant", "--lr", "1.0", "--momentum", "0.0", "-0.3"],
-      ...["--n_steps", "30", "--batch_size", "8", "--aggr_type", "prod", "--save_dir", save],
+      ...["nn", "--dataset", "mnist", "--N", "100", "--nu", "1.5", "--kappa", "3.0"],
+      ...["--sched", "constant", "--lr", "1.2", "--momentum", "0.0", "--lr_scale", "0.85"],
+      ...["--n_steps", "20", "--batch_size", "1", "10", "100", "--aggr_type", "prod", "--val_frequency", "100"],
+      ...["--save_dir", save, "--hidden_dim", "32"],
     );
-    assert.match(
-      notes,
-      /note: --nu 1\.5, --kappa 1: ignored \(--dataset mnist: ν and κ come from its kernel's spectrum\)/,
+    assert.match(notes, /note: --nu 1\.5, --kappa 3: ignored/);
+    assert.match(notes, /note: --val_frequency 100: ignored/);
+    const r = await rows(
+      join(save, "results.duckdb"),
+      `${RUNS}, lr_scale, lr_scale_applied, hidden_dim, status FROM runs ORDER BY batch_size`,
     );
-    const db = join(save, "results.duckdb");
-    const r = await rows(db, `${RUNS}, status FROM runs ORDER BY momentum`);
     assert.deepEqual(
-      r.map((x) => [x.regime, x.lr, x.momentum, x.batch_size, x.dataset, x.N, x.status]),
+      r.map((x) => [x.regime, x.lr, x.momentum, x.batch_size, x.N, x.lr_scale, x.lr_scale_applied, x.hidden_dim]),
       [
-        [script, 1, -0.3, 8, "mnist", 64, "done"],
-        [script, 1, 0, 8, "mnist", 64, "done"],
+        ["nn", 1.2, 0, 1, 100, 0.85, true, 32],
+        ["nn", 1.2, 0, 10, 100, 0.85, true, 32],
+        ["nn", 1.2, 0, 100, 100, 0.85, true, 32],
       ],
     );
-    const [p] = await rows(
-      db,
-      "SELECT kind, dataset, N, spec->>'$.ntk' AS ntk, spec->>'$.data_seed' AS s FROM problems",
-    );
-    assert.deepEqual([p.kind, p.dataset, p.N, p.ntk, Number(p.s)], ["dataset", "mnist", 64, "analytic", 42]);
-    // the reference's residual is the standardised target: L(0) = ½·mean(y²) ≈ ½ (a stratified subset of
-    // globally standardised digits)
-    const [{ loss }] = await rows(db, "SELECT min(loss) AS loss FROM curves WHERE step = 0");
-    assert.ok(Math.abs(Number(loss) - 0.5) < 0.1, `L(0) = ${loss}`);
-  }
-});
-
-test("run_train_nn.sh: nn with --lr_scale 0.85 (a number), --val_frequency and the --nu --kappa it passes", async () => {
-  const save = join(dir, "output/mlp_nn/compare_4_regimes/N=100/mnist/lr=1.2/batch_size=1 10 100");
-  // python train_nn.py \ (N=10000 → 100, n_steps 10000 → 20; --hidden_dim 32 added: the default is 1000)
-  const notes = await ok(
-    ...["nn", "--dataset", "mnist", "--N", "100", "--nu", "1.5", "--kappa", "3.0"],
-    ...["--sched", "constant", "--lr", "1.2", "--momentum", "0.0", "--lr_scale", "0.85"],
-    ...["--n_steps", "20", "--batch_size", "1", "10", "100", "--aggr_type", "prod", "--val_frequency", "100"],
-    ...["--save_dir", save, "--hidden_dim", "32"],
-  );
-  assert.match(notes, /note: --nu 1\.5, --kappa 3: ignored/);
-  assert.match(notes, /note: --val_frequency 100: ignored/);
-  const r = await rows(
-    join(save, "results.duckdb"),
-    `${RUNS}, lr_scale, lr_scale_applied, hidden_dim, status FROM runs ORDER BY batch_size`,
-  );
-  assert.deepEqual(
-    r.map((x) => [x.regime, x.lr, x.momentum, x.batch_size, x.N, x.lr_scale, x.lr_scale_applied, x.hidden_dim]),
-    [
-      ["nn", 1.2, 0, 1, 100, 0.85, true, 32],
-      ["nn", 1.2, 0, 10, 100, 0.85, true, 32],
-      ["nn", 1.2, 0, 100, 100, 0.85, true, 32],
-    ],
-  );
-});
+  },
+);
 
 test("run_train_4_regimes.sh: compare on sgemm_product (the mean of its four run times) from --data_root", async () => {
   const save = join(dir, "output/compare_4_regimes_serial/N=100/sgemm_product/lr=1.1/momentum=0.0");
@@ -275,35 +282,38 @@ test("train_spectral_diagonal.py: every flag (and --from_saved --data_path with 
   );
 });
 
-test("train_full.py: every flag; --lambda_min is the reference's lift; --from_saved --ntk_model reads NT_kernels/", async () => {
-  const save = join(dir, "full-all");
-  await ok(
-    ...["full", "--dataset", "synthetic", "--data_root", "./data", "--N", "50", "--nu", "1.5", "--kappa", "1.0"],
-    ...["--lambda_min", "0.1", "--sched", "constant", "--lr", "1.0", "--momentum", "0.0", "--a", "1.0", "--b", "1.0"],
-    ...["--n_steps", "20", "--batch_size", "5", "--workers", "1", "--aggr_type", "zip", "--save_dir", save],
-  );
-  const db = join(save, "results.duckdb");
-  const [p] = await rows(db, "SELECT problem, lambda_min FROM problems");
-  assert.equal(p.lambda_min, 0.1);
-  const spectrum = await rows(db, 'SELECT k, "lambda" FROM spectra ORDER BY k');
-  for (const { k, lambda } of spectrum) {
-    const want = 0.1 + 0.9 * Number(k) ** -1.5; // generate_synthetic_data: lambda_min + (1 - lambda_min) * k ** (-nu)
-    assert.ok(Math.abs(Number(lambda) - want) < 1e-14, `λ_${k} = ${lambda}, want ${want}`);
-  }
-  // the saved-kernel layout of train_full.py: {data_root}/NT_kernels/{ntk_model}_{dataset}_label.npy
-  const root = join(dir, "saved-root");
-  mkdirSync(join(root, "NT_kernels"), { recursive: true });
-  mkdirSync(join(root, "NT_errors"), { recursive: true });
-  writeNpy(join(root, "NT_kernels", "mlp_mnist_label.npy"), float32Gram(30, 20, 1), [30, 30], "f4");
-  writeNpy(join(root, "NT_errors", "mlp_mnist_label.npy"), new Rng(2).normals(30), [30], "f4");
-  const notes = await ok(
-    ...["full", "--dataset", "mnist", "--from_saved", "--ntk_model", "mlp", "--data_root", root, "--lr", "1.0"],
-    ...["--n_steps", "20", "--batch_size", "5", "--save_dir", join(dir, "full-saved")],
-  );
-  assert.match(notes, /note: --from_saved --ntk_model mlp: kernel .*NT_kernels\/mlp_mnist_label\.npy/);
-  const [q] = await rows(join(dir, "full-saved", "results.duckdb"), "SELECT kind, N, dataset FROM problems");
-  assert.deepEqual([q.kind, q.N, q.dataset], ["kernel", 30, "mlp_mnist_label"]);
-});
+test(
+  "train_full.py: every flag; --lambda_min is the reference's lift; " + "--from_saved --ntk_model reads NT_kernels/",
+  async () => {
+    const save = join(dir, "full-all");
+    await ok(
+      ...["full", "--dataset", "synthetic", "--data_root", "./data", "--N", "50", "--nu", "1.5", "--kappa", "1.0"],
+      ...["--lambda_min", "0.1", "--sched", "constant", "--lr", "1.0", "--momentum", "0.0", "--a", "1.0", "--b", "1.0"],
+      ...["--n_steps", "20", "--batch_size", "5", "--workers", "1", "--aggr_type", "zip", "--save_dir", save],
+    );
+    const db = join(save, "results.duckdb");
+    const [p] = await rows(db, "SELECT problem, lambda_min FROM problems");
+    assert.equal(p.lambda_min, 0.1);
+    const spectrum = await rows(db, 'SELECT k, "lambda" FROM spectra ORDER BY k');
+    for (const { k, lambda } of spectrum) {
+      const want = 0.1 + 0.9 * Number(k) ** -1.5; // generate_synthetic_data: lambda_min + (1 - lambda_min) * k ** (-nu)
+      assert.ok(Math.abs(Number(lambda) - want) < 1e-14, `λ_${k} = ${lambda}, want ${want}`);
+    }
+    // the saved-kernel layout of train_full.py: {data_root}/NT_kernels/{ntk_model}_{dataset}_label.npy
+    const root = join(dir, "saved-root");
+    mkdirSync(join(root, "NT_kernels"), { recursive: true });
+    mkdirSync(join(root, "NT_errors"), { recursive: true });
+    writeNpy(join(root, "NT_kernels", "mlp_mnist_label.npy"), float32Gram(30, 20, 1), [30, 30], "f4");
+    writeNpy(join(root, "NT_errors", "mlp_mnist_label.npy"), new Rng(2).normals(30), [30], "f4");
+    const notes = await ok(
+      ...["full", "--dataset", "mnist", "--from_saved", "--ntk_model", "mlp", "--data_root", root, "--lr", "1.0"],
+      ...["--n_steps", "20", "--batch_size", "5", "--save_dir", join(dir, "full-saved")],
+    );
+    assert.match(notes, /note: --from_saved --ntk_model mlp: kernel .*NT_kernels\/mlp_mnist_label\.npy/);
+    const [q] = await rows(join(dir, "full-saved", "results.duckdb"), "SELECT kind, N, dataset FROM problems");
+    assert.deepEqual([q.kind, q.N, q.dataset], ["kernel", 30, "mlp_mnist_label"]);
+  },
+);
 
 test("train_linearized.py: every flag, Adam with --b1 --b2 on a CIFAR-10 NTK; --from_saved with an .npz", async () => {
   const save = join(dir, "linearized-all");
@@ -390,136 +400,143 @@ test("train_4_regimes.py and train_4_regimes_serial.py: every flag; --seed picks
   assert.deepEqual([q.t, JSON.parse(String(q.d))], ["cnt", ["instant", "dteday", "casual", "registered"]]);
 });
 
-test("the reference's conventions reach the engines: --conventions reference (linearized, Jacobi) and --lr_scale X", async () => {
-  const db = join(dir, "conventions.duckdb");
-  const common = [
-    "--N",
-    "60",
-    "--nu",
-    "1.3",
-    "--kappa",
-    "0.5",
-    "--sched",
-    "jacobi",
-    "--lr",
-    "0.4",
-    "--a",
-    "1",
-    "--b",
-    "0.5",
-  ];
-  const args = [...common, "--n_steps", "40", "--batch_size", "6", "--db", db];
-  await ok("linearized", ...args, "--experiment", "project");
-  await ok("linearized", ...args, "--experiment", "reference", "--conventions", "reference");
-  const curve = async (name: string) =>
-    (
-      await rows(
-        db,
-        `SELECT c.loss FROM curves c JOIN runs r USING (run_id) WHERE r.experiment = '${name}' ORDER BY c.step`,
-      )
-    ).map((x) => Number(x.loss));
-  const [project, reference] = [await curve("project"), await curve("reference")];
-  const [{ idx }] = await rows(
-    db,
-    "SELECT list(DISTINCT jacobi_indexing) AS idx FROM runs WHERE experiment = 'reference'",
-  );
-  assert.deepEqual(Array.from(idx as string[]), ["reference"]);
-  // the same run computed here: PyTorch's momentum form, the one-late Jacobi coefficients
-  const cfg = parseExperiment({
-    experiment: "x",
-    problem: { kind: "synthetic", N: 60, nu: 1.3, kappa: 0.5 },
-    regimes: [{ regime: "linearized" }],
-    sweep: { lr: [0.4], batch_size: [6], schedule: { kind: "jacobi", a: [1], b: [0.5] } },
-    n_steps: 40,
-  });
-  assert.ok(cfg.ok);
-  const problem = loadProblem(cfg.value.problem, { dense: true, seed: 0 }).dense!;
-  const direct = [
-    ...linearized(problem, {
-      schedule: jacobiSchedule({ lr: 0.4, a: 1, b: 0.5, indexing: "reference" }),
-      batchSize: 6,
-      nSteps: 40,
-      momentumConvention: "pytorch",
-    }),
-  ].map((r) => r.loss);
-  assert.deepEqual(reference, direct);
-  assert.notDeepEqual(project, reference);
-  // --momentum_convention pytorch on sd: the schedule's β is PyTorch's, converted for the classic SD equations
-  const sdArgs = ["--N", "60", "--nu", "1.3", "--kappa", "0.5", "--sched", "power", "--p", "0.8", "--n0", "4"];
-  const sd = [...sdArgs, "--lr", "0.6", "--momentum", "0.7", "--n_steps", "40", "--batch_size", "6", "--db", db];
-  await ok("sd", ...sd, "--experiment", "sd-classic");
-  await ok("sd", ...sd, "--experiment", "sd-pytorch", "--momentum_convention", "pytorch");
-  const schedule = powerSchedule({ lr: 0.6, p: 0.8, n0: 4, momentum: 0.7 });
-  const spectrum = loadProblem({ ...cfg.value.problem }, { dense: false, seed: 0 }).spectrum;
-  const sdDirect = [
-    ...spectralDiagonal(spectrum, { schedule: fromPytorchMomentum(schedule), batchSize: 6, nSteps: 40, tau: 1 }),
-  ].map((r) => r.loss);
-  const sdTorch = await curve("sd-pytorch");
-  assert.ok(maxRel(sdTorch, sdDirect) <= 1e-12, `sd pytorch convention vs direct: ${maxRel(sdTorch, sdDirect)}`);
-  assert.ok(maxRel(await curve("sd-classic"), sdDirect) > 1e-3);
-  // --lr_scale X: the network trained with X = the computed N/λ_max(K_emp) is the default run, bit for bit
-  const nnDb = join(dir, "lr-scale.duckdb");
-  const nn = [
-    "nn",
-    "--N",
-    "40",
-    "--hidden_dim",
-    "16",
-    "--lr",
-    "0.5",
-    "--n_steps",
-    "15",
-    "--batch_size",
-    "4",
-    "--db",
-    nnDb,
-  ];
-  await ok(...nn, "--experiment", "apply");
-  const [{ s }] = await rows(nnDb, "SELECT lr_scale AS s FROM runs");
-  await ok(...nn, "--experiment", "given", "--lr_scale", String(s));
-  await ok(...nn, "--experiment", "none", "--lr_scale", "none");
-  const nnCurve = async (name: string) =>
-    (
-      await rows(
-        nnDb,
-        `SELECT c.loss FROM curves c JOIN runs r USING (run_id) WHERE r.experiment = '${name}' ORDER BY c.step`,
-      )
-    ).map((x) => Number(x.loss));
-  assert.deepEqual(await nnCurve("given"), await nnCurve("apply"));
-  assert.notDeepEqual(await nnCurve("none"), await nnCurve("apply"));
-});
+test(
+  "the reference's conventions reach the engines: " + "--conventions reference (linearized, Jacobi) and --lr_scale X",
+  async () => {
+    const db = join(dir, "conventions.duckdb");
+    const common = [
+      "--N",
+      "60",
+      "--nu",
+      "1.3",
+      "--kappa",
+      "0.5",
+      "--sched",
+      "jacobi",
+      "--lr",
+      "0.4",
+      "--a",
+      "1",
+      "--b",
+      "0.5",
+    ];
+    const args = [...common, "--n_steps", "40", "--batch_size", "6", "--db", db];
+    await ok("linearized", ...args, "--experiment", "project");
+    await ok("linearized", ...args, "--experiment", "reference", "--conventions", "reference");
+    const curve = async (name: string) =>
+      (
+        await rows(
+          db,
+          `SELECT c.loss FROM curves c JOIN runs r USING (run_id) WHERE r.experiment = '${name}' ORDER BY c.step`,
+        )
+      ).map((x) => Number(x.loss));
+    const [project, reference] = [await curve("project"), await curve("reference")];
+    const [{ idx }] = await rows(
+      db,
+      "SELECT list(DISTINCT jacobi_indexing) AS idx FROM runs WHERE experiment = 'reference'",
+    );
+    assert.deepEqual(Array.from(idx as string[]), ["reference"]);
+    // the same run computed here: PyTorch's momentum form, the one-late Jacobi coefficients
+    const cfg = parseExperiment({
+      experiment: "x",
+      problem: { kind: "synthetic", N: 60, nu: 1.3, kappa: 0.5 },
+      regimes: [{ regime: "linearized" }],
+      sweep: { lr: [0.4], batch_size: [6], schedule: { kind: "jacobi", a: [1], b: [0.5] } },
+      n_steps: 40,
+    });
+    assert.ok(cfg.ok);
+    const problem = loadProblem(cfg.value.problem, { dense: true, seed: 0 }).dense!;
+    const direct = [
+      ...linearized(problem, {
+        schedule: jacobiSchedule({ lr: 0.4, a: 1, b: 0.5, indexing: "reference" }),
+        batchSize: 6,
+        nSteps: 40,
+        momentumConvention: "pytorch",
+      }),
+    ].map((r) => r.loss);
+    assert.deepEqual(reference, direct);
+    assert.notDeepEqual(project, reference);
+    // --momentum_convention pytorch on sd: the schedule's β is PyTorch's, converted for the classic SD equations
+    const sdArgs = ["--N", "60", "--nu", "1.3", "--kappa", "0.5", "--sched", "power", "--p", "0.8", "--n0", "4"];
+    const sd = [...sdArgs, "--lr", "0.6", "--momentum", "0.7", "--n_steps", "40", "--batch_size", "6", "--db", db];
+    await ok("sd", ...sd, "--experiment", "sd-classic");
+    await ok("sd", ...sd, "--experiment", "sd-pytorch", "--momentum_convention", "pytorch");
+    const schedule = powerSchedule({ lr: 0.6, p: 0.8, n0: 4, momentum: 0.7 });
+    const spectrum = loadProblem({ ...cfg.value.problem }, { dense: false, seed: 0 }).spectrum;
+    const sdDirect = [
+      ...spectralDiagonal(spectrum, { schedule: fromPytorchMomentum(schedule), batchSize: 6, nSteps: 40, tau: 1 }),
+    ].map((r) => r.loss);
+    const sdTorch = await curve("sd-pytorch");
+    assert.ok(maxRel(sdTorch, sdDirect) <= 1e-12, `sd pytorch convention vs direct: ${maxRel(sdTorch, sdDirect)}`);
+    assert.ok(maxRel(await curve("sd-classic"), sdDirect) > 1e-3);
+    // --lr_scale X: the network trained with X = the computed N/λ_max(K_emp) is the default run, bit for bit
+    const nnDb = join(dir, "lr-scale.duckdb");
+    const nn = [
+      "nn",
+      "--N",
+      "40",
+      "--hidden_dim",
+      "16",
+      "--lr",
+      "0.5",
+      "--n_steps",
+      "15",
+      "--batch_size",
+      "4",
+      "--db",
+      nnDb,
+    ];
+    await ok(...nn, "--experiment", "apply");
+    const [{ s }] = await rows(nnDb, "SELECT lr_scale AS s FROM runs");
+    await ok(...nn, "--experiment", "given", "--lr_scale", String(s));
+    await ok(...nn, "--experiment", "none", "--lr_scale", "none");
+    const nnCurve = async (name: string) =>
+      (
+        await rows(
+          nnDb,
+          `SELECT c.loss FROM curves c JOIN runs r USING (run_id) WHERE r.experiment = '${name}' ORDER BY c.step`,
+        )
+      ).map((x) => Number(x.loss));
+    assert.deepEqual(await nnCurve("given"), await nnCurve("apply"));
+    assert.notDeepEqual(await nnCurve("none"), await nnCurve("apply"));
+  },
+);
 
-test("a float32 kernel computed in float32 (asymmetric by ulps) is accepted and symmetrised; a non-symmetric one is not", async () => {
-  const N = 40;
-  const K = float32Gram(N, 30, 9);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < N * N; i++) scale = Math.max(scale, Math.abs(K[i]));
-  for (let i = 0; i < N; i++)
-    for (let j = 0; j < N; j++) worst = Math.max(worst, Math.abs(K[i * N + j] - K[j * N + i]));
-  assert.ok(worst / scale > 1e-8 && worst / scale < 1e-5, `float32 round-off asymmetry ${worst / scale}`);
-  const kernel = join(dir, "K32.npy");
-  const residual = join(dir, "r.npy");
-  writeNpy(kernel, K, [N, N], "f4");
-  writeNpy(residual, new Rng(3).normals(N), [N]);
-  const args = ["--residual", residual, "--lr", "0.5", "--n_steps", "10", "--batch_size", "4"];
-  await ok("linearized", "--kernel", kernel, ...args, "--db", join(dir, "k32.duckdb"));
-  // the same numbers written as float64 are held to float64's √ε
-  const k64 = join(dir, "K64.npy");
-  writeNpy(k64, K, [N, N], "f8");
-  const r64 = await cli("linearized", "--kernel", k64, ...args, "--db", join(dir, "never.duckdb"));
-  assert.equal(r64.code, 2);
-  assert.match(
-    r64.err,
-    /kernel is not symmetric: .* > 1\.5e-8, √ε of the file's float64; a kernel computed in float32/,
-  );
-  // a truly non-symmetric float32 kernel
-  const A = Float32Array.from(K);
-  A[1] += 1e-2 * scale;
-  const bad = join(dir, "Kbad.npy");
-  writeNpy(bad, A, [N, N], "f4");
-  const r = await cli("linearized", "--kernel", bad, ...args, "--db", join(dir, "never.duckdb"));
-  assert.equal(r.code, 2);
-  assert.match(r.err, /kernel is not symmetric: K\[0\]\[1\].*> 3\.5e-4, √ε of the file's float32/);
-  assert.equal(existsSync(join(dir, "never.duckdb")), false);
-});
+test(
+  "a float32 kernel computed in float32 (asymmetric by ulps) is accepted and symmetrised; " +
+    "a non-symmetric one is not",
+  async () => {
+    const N = 40;
+    const K = float32Gram(N, 30, 9);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < N * N; i++) scale = Math.max(scale, Math.abs(K[i]));
+    for (let i = 0; i < N; i++)
+      for (let j = 0; j < N; j++) worst = Math.max(worst, Math.abs(K[i * N + j] - K[j * N + i]));
+    assert.ok(worst / scale > 1e-8 && worst / scale < 1e-5, `float32 round-off asymmetry ${worst / scale}`);
+    const kernel = join(dir, "K32.npy");
+    const residual = join(dir, "r.npy");
+    writeNpy(kernel, K, [N, N], "f4");
+    writeNpy(residual, new Rng(3).normals(N), [N]);
+    const args = ["--residual", residual, "--lr", "0.5", "--n_steps", "10", "--batch_size", "4"];
+    await ok("linearized", "--kernel", kernel, ...args, "--db", join(dir, "k32.duckdb"));
+    // the same numbers written as float64 are held to float64's √ε
+    const k64 = join(dir, "K64.npy");
+    writeNpy(k64, K, [N, N], "f8");
+    const r64 = await cli("linearized", "--kernel", k64, ...args, "--db", join(dir, "never.duckdb"));
+    assert.equal(r64.code, 2);
+    assert.match(
+      r64.err,
+      /kernel is not symmetric: .* > 1\.5e-8, √ε of the file's float64; a kernel computed in float32/,
+    );
+    // a truly non-symmetric float32 kernel
+    const A = Float32Array.from(K);
+    A[1] += 1e-2 * scale;
+    const bad = join(dir, "Kbad.npy");
+    writeNpy(bad, A, [N, N], "f4");
+    const r = await cli("linearized", "--kernel", bad, ...args, "--db", join(dir, "never.duckdb"));
+    assert.equal(r.code, 2);
+    assert.match(r.err, /kernel is not symmetric: K\[0\]\[1\].*> 3\.5e-4, √ε of the file's float32/);
+    assert.equal(existsSync(join(dir, "never.duckdb")), false);
+  },
+);

@@ -97,7 +97,10 @@ test("zip with unequal lengths", () => {
   });
   assert.match(
     m[0],
-    /^sweep\.momentum: with aggr_type 'zip' every list has the same length or length 1; the longest has 3 \(got \[0,0\.5\]/,
+    new RegExp(
+      /^sweep\.momentum: with aggr_type 'zip' every list has the same length or length 1; /.source +
+        /the longest has 3 \(got \[0,0\.5\]/.source,
+    ),
   );
 });
 
@@ -178,7 +181,8 @@ test("dataset problem fields: each bad value names its field", () => {
   assert.deepEqual(
     networkErrors((c) => (c.problem.dataset = "imagenet")),
     [
-      'problem.dataset: not one of the allowed values (got "imagenet"; allowed: "mnist" | "cifar10" | "tabular" | "diamonds" | "gaussian")',
+      'problem.dataset: not one of the allowed values (got "imagenet"; ' +
+        'allowed: "mnist" | "cifar10" | "tabular" | "diamonds" | "gaussian")',
     ],
   );
   assert.deepEqual(
@@ -200,7 +204,8 @@ test("dataset problem fields: each bad value names its field", () => {
   assert.deepEqual(
     networkErrors((c) => (c.problem.width = 10)),
     [
-      "problem.width: unknown key (got 10; allowed: kind, dataset, N, hidden_dim, ntk, seed, data_seed, path, target, drop, categorical, input_dim)",
+      "problem.width: unknown key (got 10; allowed: kind, dataset, N, hidden_dim, ntk, seed, data_seed, path, " +
+        "target, drop, categorical, input_dim)",
     ],
   );
   assert.deepEqual(
@@ -219,7 +224,8 @@ test("dataset problem: fields of another data set, and the files a data set need
   );
   const tab = networkErrors((c) => (c.problem.dataset = "tabular"));
   assert.deepEqual(tab, [
-    "problem.path: dataset 'tabular' needs the data file (missing; allowed: a .csv or .parquet file (relative to the config file))",
+    "problem.path: dataset 'tabular' needs the data file " +
+      "(missing; allowed: a .csv or .parquet file (relative to the config file))",
     "problem.target: dataset 'tabular' needs the target column (missing; allowed: a numeric column of the file)",
   ]);
   assert.match(
@@ -254,7 +260,8 @@ test("nn regime fields: each bad value names its field", () => {
   assert.deepEqual(
     networkErrors((c) => (c.regimes[0].backend = "wasm")),
     [
-      `regimes[0].backend: the TensorFlow.js backend only applies to engine 'tfjs' (got "wasm"; allowed: omit it, or set engine "tfjs")`,
+      "regimes[0].backend: the TensorFlow.js backend only applies to engine 'tfjs' " +
+        '(got "wasm"; allowed: omit it, or set engine "tfjs")',
     ],
   );
   assert.ok(parseExperiment({ ...network, regimes: [{ regime: "nn", engine: "tfjs", backend: "cpu" }] }).ok);
@@ -265,7 +272,9 @@ test("nn regime fields: each bad value names its field", () => {
   assert.deepEqual(
     networkErrors((c) => (c.problem.ntk = "analytic")),
     [
-      'problem.ntk: the nn regime trains the initial network, whose kernel is its empirical NTK (lr_scale = N/λ_max(K_emp)); run nn with ntk \'empirical\' (got "analytic"; allowed: "empirical" (or drop the nn regime))',
+      "problem.ntk: the nn regime trains the initial network, whose kernel is its empirical NTK " +
+        "(lr_scale = N/λ_max(K_emp)); run nn with ntk 'empirical' " +
+        '(got "analytic"; allowed: "empirical" (or drop the nn regime))',
     ],
   );
   assert.ok(
@@ -274,7 +283,8 @@ test("nn regime fields: each bad value names its field", () => {
   assert.deepEqual(
     errors((c) => (c.regimes = [{ regime: "nn" }])),
     [
-      `regimes[0].regime: the network regime needs a network: problem.kind 'dataset', not "synthetic" (got "nn"; allowed: sd | full | linearized for this problem)`,
+      "regimes[0].regime: the network regime needs a network: problem.kind 'dataset', not \"synthetic\" " +
+        '(got "nn"; allowed: sd | full | linearized for this problem)',
     ],
   );
 });

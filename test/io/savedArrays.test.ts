@@ -23,21 +23,24 @@ const K = [
 ];
 const y = [-0.8566746115684509, 1.1006041765213013, -1.0711873769760132, 0.1227012425661087];
 
-test("torch.save file: tensors of the dict with their shapes, dtypes and values (exact), strided views in C order", () => {
-  const t = torchSaveTensors(fixture("saved.pth"));
-  assert.deepEqual([...t.keys()].sort(), ["NTK_train_train", "half", "labels", "target_train_train", "transposed"]);
-  const k = t.get("NTK_train_train")!;
-  assert.deepEqual([k.shape, k.dtype], [[4, 4], "f4"]);
-  assert.deepEqual(Array.from(k.data), K);
-  assert.deepEqual(Array.from(t.get("target_train_train")!.data), y);
-  const tr = t.get("transposed")!;
-  assert.deepEqual([tr.shape, tr.dtype, Array.from(tr.data)], [[3, 2], "f8", [0, 3, 1, 4, 2, 5]]);
-  assert.deepEqual([t.get("labels")!.dtype, Array.from(t.get("labels")!.data)], ["i8", [3, -1, 7]]);
-  assert.deepEqual(Array.from(t.get("half")!.data), [0.5, -2, 65504]);
-  const top = readTorchSave(fixture("saved.pth")) as Map<string, unknown>;
-  assert.equal(top.get("note"), "hello");
-  assert.equal(top.get("n"), 3);
-});
+test(
+  "torch.save file: tensors of the dict with their shapes, dtypes and values (exact), " + "strided views in C order",
+  () => {
+    const t = torchSaveTensors(fixture("saved.pth"));
+    assert.deepEqual([...t.keys()].sort(), ["NTK_train_train", "half", "labels", "target_train_train", "transposed"]);
+    const k = t.get("NTK_train_train")!;
+    assert.deepEqual([k.shape, k.dtype], [[4, 4], "f4"]);
+    assert.deepEqual(Array.from(k.data), K);
+    assert.deepEqual(Array.from(t.get("target_train_train")!.data), y);
+    const tr = t.get("transposed")!;
+    assert.deepEqual([tr.shape, tr.dtype, Array.from(tr.data)], [[3, 2], "f8", [0, 3, 1, 4, 2, 5]]);
+    assert.deepEqual([t.get("labels")!.dtype, Array.from(t.get("labels")!.data)], ["i8", [3, -1, 7]]);
+    assert.deepEqual(Array.from(t.get("half")!.data), [0.5, -2, 65504]);
+    const top = readTorchSave(fixture("saved.pth")) as Map<string, unknown>;
+    assert.equal(top.get("note"), "hello");
+    assert.equal(top.get("n"), 3);
+  },
+);
 
 test(".npz (deflated): the same arrays", () => {
   const a = parseNpz(fixture("saved.npz"));

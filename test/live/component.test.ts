@@ -52,96 +52,99 @@ async function sweepSnapshot(): Promise<LiveSnapshot> {
   return readSnapshot(sink.file)!;
 }
 
-test("withLiveCells lays a sweep's finished runs over the built grid; unfinished cells keep their built value", async () => {
-  const live = await loadComponent();
-  const snap = await sweepSnapshot();
-  const built: Row[] = [
-    {
-      experiment: "grid",
-      problem: "p",
-      series: "SD τ = 1",
-      regime: "sd",
-      tau: 1,
-      batch_size: 100,
-      lr: 0.5,
-      momentum: 0,
-      runs: 1,
-      diverged: 0,
-      final_loss: 0.123,
-      diverged_at: null,
-      n_steps: 10,
-      loss0: 0.005,
-      converged: true,
-    },
-    {
-      experiment: "grid",
-      problem: "p",
-      series: "SD τ = 1",
-      regime: "sd",
-      tau: 1,
-      batch_size: 100,
-      lr: 9,
-      momentum: 0,
-      runs: 1,
-      diverged: 0,
-      final_loss: 0.2,
-      diverged_at: null,
-      n_steps: 10,
-      loss0: 0.005,
-      converged: true,
-    },
-    {
-      experiment: "other",
-      problem: "p",
-      series: "SD τ = 1",
-      regime: "sd",
-      tau: 1,
-      batch_size: 100,
-      lr: 0.5,
-      momentum: 0,
-      runs: 1,
-      diverged: 0,
-      final_loss: 0.3,
-      diverged_at: null,
-      n_steps: 10,
-      loss0: 0.005,
-      converged: true,
-    },
-  ];
-  const cells = live.withLiveCells(built, snap, "grid");
-  assert.equal(cells.length, 2 + 4, "4 live cells (one replacing a built one), the other two built cells kept");
-  const c = cells.find((d) => d.experiment === "grid" && d.lr === 0.5 && d.momentum === 0)!;
-  assert.equal(c.live, "done");
-  assert.notEqual(c.final_loss, 0.123, "the live value replaces the built one");
-  assert.ok((c.final_loss as number) < (c.loss0 as number) && c.converged === true);
-  const d = cells.filter((x) => x.lr === 5);
-  assert.ok(
-    d.length === 2 && d.every((x) => x.diverged === 1 && (x.diverged_at as number) > 0 && x.final_loss === null),
-    "α = 5 diverges, marked with its step",
-  );
-  assert.equal(cells.find((x) => x.experiment === "other")!.final_loss, 0.3);
-  assert.deepEqual(
-    live.withLiveCells(built, snap, "another experiment"),
-    built,
-    "another experiment's page is untouched",
-  );
-  // a snapshot taken while the runs were pending: cells without a built value appear empty, the built one stays
-  const pending = {
-    ...snap,
-    state: "running" as const,
-    written_at: Date.now(),
-    runs: snap.runs.map((r) => ({
-      ...r,
-      status: "pending" as const,
-      final_loss: null,
-      diverged_at: null,
-      curve: { step: [], loss: [] },
-    })),
-  };
-  const p = live.withLiveCells(built, pending, "grid");
-  assert.equal(p.find((x) => x.experiment === "grid" && x.lr === 0.5 && x.momentum === 0)!.final_loss, 0.123);
-  assert.ok(p.filter((x) => x.live === "pending" && x.final_loss === null).length === 3);
-});
+test(
+  "withLiveCells lays a sweep's finished runs over the built grid; " + "unfinished cells keep their built value",
+  async () => {
+    const live = await loadComponent();
+    const snap = await sweepSnapshot();
+    const built: Row[] = [
+      {
+        experiment: "grid",
+        problem: "p",
+        series: "SD τ = 1",
+        regime: "sd",
+        tau: 1,
+        batch_size: 100,
+        lr: 0.5,
+        momentum: 0,
+        runs: 1,
+        diverged: 0,
+        final_loss: 0.123,
+        diverged_at: null,
+        n_steps: 10,
+        loss0: 0.005,
+        converged: true,
+      },
+      {
+        experiment: "grid",
+        problem: "p",
+        series: "SD τ = 1",
+        regime: "sd",
+        tau: 1,
+        batch_size: 100,
+        lr: 9,
+        momentum: 0,
+        runs: 1,
+        diverged: 0,
+        final_loss: 0.2,
+        diverged_at: null,
+        n_steps: 10,
+        loss0: 0.005,
+        converged: true,
+      },
+      {
+        experiment: "other",
+        problem: "p",
+        series: "SD τ = 1",
+        regime: "sd",
+        tau: 1,
+        batch_size: 100,
+        lr: 0.5,
+        momentum: 0,
+        runs: 1,
+        diverged: 0,
+        final_loss: 0.3,
+        diverged_at: null,
+        n_steps: 10,
+        loss0: 0.005,
+        converged: true,
+      },
+    ];
+    const cells = live.withLiveCells(built, snap, "grid");
+    assert.equal(cells.length, 2 + 4, "4 live cells (one replacing a built one), the other two built cells kept");
+    const c = cells.find((d) => d.experiment === "grid" && d.lr === 0.5 && d.momentum === 0)!;
+    assert.equal(c.live, "done");
+    assert.notEqual(c.final_loss, 0.123, "the live value replaces the built one");
+    assert.ok((c.final_loss as number) < (c.loss0 as number) && c.converged === true);
+    const d = cells.filter((x) => x.lr === 5);
+    assert.ok(
+      d.length === 2 && d.every((x) => x.diverged === 1 && (x.diverged_at as number) > 0 && x.final_loss === null),
+      "α = 5 diverges, marked with its step",
+    );
+    assert.equal(cells.find((x) => x.experiment === "other")!.final_loss, 0.3);
+    assert.deepEqual(
+      live.withLiveCells(built, snap, "another experiment"),
+      built,
+      "another experiment's page is untouched",
+    );
+    // a snapshot taken while the runs were pending: cells without a built value appear empty, the built one stays
+    const pending = {
+      ...snap,
+      state: "running" as const,
+      written_at: Date.now(),
+      runs: snap.runs.map((r) => ({
+        ...r,
+        status: "pending" as const,
+        final_loss: null,
+        diverged_at: null,
+        curve: { step: [], loss: [] },
+      })),
+    };
+    const p = live.withLiveCells(built, pending, "grid");
+    assert.equal(p.find((x) => x.experiment === "grid" && x.lr === 0.5 && x.momentum === 0)!.final_loss, 0.123);
+    assert.ok(p.filter((x) => x.live === "pending" && x.final_loss === null).length === 3);
+  },
+);
 
 test("withLiveCurves replaces the built rows of the settings the sweep has curves for", async () => {
   const live = await loadComponent();

@@ -3,8 +3,9 @@
  * runs) on a free port of 127.0.0.1, a sweep from the CLI with its live sink pointed at the preview's watched
  * folder, and Debian's chromium driven by playwright-core. Asserts, with no reload (a window marker and the
  * navigation entry survive, even for a page opened mid-sweep): the Runs chart's number of points grows, the done
- * count increases, diverged runs are marked; a sweep stopped with SIGINT shows its interrupted runs, and running the same command again shows
- * them running and done. Measures the time from a step being computed to it being drawn (target < 3 s).
+ * count increases, diverged runs are marked; a sweep stopped with SIGINT shows its interrupted runs, and running
+ * the same command again shows them running and done. Measures the time from a step being computed to it being
+ * drawn (target < 3 s).
  *
  * Never touches a developer's src/live: the preview serves a temporary copy of the live pages (src/runs.md,
  * src/components/live.js, src/live/runs.json.js) with its own Framework npm cache and a config generated from
@@ -91,7 +92,11 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     const { default: config } = await import(join(projectRoot, "observablehq.config.ts"));
     writeFileSync(
       join(site, "observablehq.config.js"),
-      `export default ${JSON.stringify({ ...config, root: "src", output: "dist", pages: [{ name: "Runs", path: "/runs" }] }, null, 2)};\n`,
+      `export default ${JSON.stringify(
+        { ...config, root: "src", output: "dist", pages: [{ name: "Runs", path: "/runs" }] },
+        null,
+        2,
+      )};\n`,
     );
     const { populateFrameworkCache } = await import(join(projectRoot, "scripts", "framework-cache.mjs"));
     await populateFrameworkCache({ root: join(site, "src"), quiet: true });
@@ -206,7 +211,8 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       if (until(s)) return seen;
       if (performance.now() - t0 > timeoutMs)
         throw new Error(
-          `timed out waiting for ${what}; last state ${JSON.stringify({ ...s, notes: s.notes.length })}\npreview:\n${previewLog.slice(-2000)}`,
+          `timed out waiting for ${what}; last state ${JSON.stringify({ ...s, notes: s.notes.length })}\n` +
+            `preview:\n${previewLog.slice(-2000)}`,
         );
       await page.waitForTimeout(150);
     }
@@ -240,146 +246,158 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
     }
   });
 
-  test("the Runs page follows a sweep without a reload; stop and resume show as interrupted → running → done", async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    const problems: string[] = [];
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-    });
-    await page.goto(`${url}/runs`, { waitUntil: "load" });
-    await page.locator('.live-header[data-state="none"]').waitFor({ timeout: 30_000 });
-    await page.evaluate("window.__liveMarker = 1234");
-    const first = await read(page);
-    assert.equal(first.state, "none", "no snapshot yet: 'no sweep running'");
+  test(
+    "the Runs page follows a sweep without a reload; " + "stop and resume show as interrupted → running → done",
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+      const problems: string[] = [];
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+      });
+      await page.goto(`${url}/runs`, { waitUntil: "load" });
+      await page.locator('.live-header[data-state="none"]').waitFor({ timeout: 30_000 });
+      await page.evaluate("window.__liveMarker = 1234");
+      const first = await read(page);
+      assert.equal(first.state, "none", "no snapshot yet: 'no sweep running'");
 
-    // 1. a sweep: 6 runs one after the other, 2 of them diverge (α = 3)
-    const t0 = performance.now();
-    const s1 = sweep([
-      "--N",
-      "1000",
-      "--lr",
-      "0.5",
-      "1",
-      "3",
-      "--momentum",
-      "0",
-      "0.5",
-      "--batch_size",
-      "10",
-      "--n_steps",
-      "400000",
-      "--experiment",
-      "live-test",
-    ]);
-    // a second page opened mid-sweep settles at once (no reload loop) and follows the sweep too
-    const early = await watch(page, (s) => s.state === "running" && s.done >= 1, 60_000, "the first run to finish");
-    const late = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    let lateLoads = 0;
-    late.on("load", () => lateLoads++);
-    await late.goto(`${url}/runs`, { waitUntil: "load" });
-    await late.locator('.live-header[data-state="running"]').waitFor({ timeout: 20_000 });
-    const seen = [
-      ...early,
-      ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page")),
-    ];
-    const lateEnd = (
-      await watch(late, (s) => s.done === 4, 10_000, "the page opened mid-sweep to follow it to the end")
-    ).at(-1)!;
-    assert.equal(lateLoads, 1, "the page opened mid-sweep loaded once");
-    assert.equal(lateEnd.navigations, 1);
-    assert.equal(lateEnd.done, 4, "and followed the sweep to its end");
-    await late.close();
-    assert.equal(await waitForExit(s1), 0, s1.output);
-    const sweepSeconds = (performance.now() - t0) / 1000;
-    const last = seen.at(-1)!;
-    // no reload: our marker and the one navigation entry survive
-    assert.equal(last.marker, 1234, "window marker survives (no reload)");
-    assert.equal(last.navigations, 1);
-    assert.equal(last.timeOrigin, first.timeOrigin);
-    // the chart grew and the done count increased, step by step
-    const points = seen.map((s) => s.points);
-    const growth = points.filter((p, i) => i > 0 && p > points[i - 1]).length;
-    assert.ok(growth >= 3, `the chart's number of points grew ${growth} times: ${[...new Set(points)].join(" ")}`);
-    const dones = [...new Set(seen.map((s) => s.done))];
-    assert.ok(dones.length >= 3 && dones[0] === 0 && dones.at(-1) === 4, `done counts seen: ${dones}`);
-    assert.ok(
-      seen.some((s) => s.state === "running" && s.running >= 1),
-      "the page showed the sweep running",
-    );
-    assert.equal(last.total, 6);
-    assert.ok(last.diverged >= 2, `diverged runs are labelled on the chart (${last.diverged})`);
-    // latency: newest step computed (≈ its batch reaching the runner) → drawn; steps earlier in a batch ≤ 250 ms older
-    const bySeq = new Map<number, number>();
-    for (const s of seen)
-      if (s.curveAt > 0 && s.drawnAt > 0 && !bySeq.has(s.figSeq)) bySeq.set(s.figSeq, s.drawnAt - s.curveAt);
-    const lat = [...bySeq.values()].sort((a, b) => a - b);
-    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-    console.log(
-      `# live latency, newest step computed → drawn (${lat.length} snapshots): median ${(q(0.5) / 1000).toFixed(2)} s, p90 ${(q(0.9) / 1000).toFixed(2)} s, max ${(lat.at(-1)! / 1000).toFixed(2)} s (+ ≤ 0.25 s for a batch's first step); sweep ${sweepSeconds.toFixed(1)} s, ${seen.length} polls`,
-    );
-    assert.ok(lat.length >= 5, `${lat.length} snapshots drawn`);
-    assert.ok(q(0.9) + 250 < 3000, `p90 latency ${q(0.9)} ms + 250 ms < 3 s`);
-    mkdirSync(screenshots, { recursive: true });
-    await page.screenshot({ path: join(screenshots, "live-runs-done.png"), fullPage: true });
+      // 1. a sweep: 6 runs one after the other, 2 of them diverge (α = 3)
+      const t0 = performance.now();
+      const s1 = sweep([
+        "--N",
+        "1000",
+        "--lr",
+        "0.5",
+        "1",
+        "3",
+        "--momentum",
+        "0",
+        "0.5",
+        "--batch_size",
+        "10",
+        "--n_steps",
+        "400000",
+        "--experiment",
+        "live-test",
+      ]);
+      // a second page opened mid-sweep settles at once (no reload loop) and follows the sweep too
+      const early = await watch(page, (s) => s.state === "running" && s.done >= 1, 60_000, "the first run to finish");
+      const late = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+      let lateLoads = 0;
+      late.on("load", () => lateLoads++);
+      await late.goto(`${url}/runs`, { waitUntil: "load" });
+      await late.locator('.live-header[data-state="running"]').waitFor({ timeout: 20_000 });
+      const seen = [
+        ...early,
+        ...(await watch(page, (s) => s.state === "done" && s.done === 4, 90_000, "the sweep to finish on the page")),
+      ];
+      const lateEnd = (
+        await watch(late, (s) => s.done === 4, 10_000, "the page opened mid-sweep to follow it to the end")
+      ).at(-1)!;
+      assert.equal(lateLoads, 1, "the page opened mid-sweep loaded once");
+      assert.equal(lateEnd.navigations, 1);
+      assert.equal(lateEnd.done, 4, "and followed the sweep to its end");
+      await late.close();
+      assert.equal(await waitForExit(s1), 0, s1.output);
+      const sweepSeconds = (performance.now() - t0) / 1000;
+      const last = seen.at(-1)!;
+      // no reload: our marker and the one navigation entry survive
+      assert.equal(last.marker, 1234, "window marker survives (no reload)");
+      assert.equal(last.navigations, 1);
+      assert.equal(last.timeOrigin, first.timeOrigin);
+      // the chart grew and the done count increased, step by step
+      const points = seen.map((s) => s.points);
+      const growth = points.filter((p, i) => i > 0 && p > points[i - 1]).length;
+      assert.ok(growth >= 3, `the chart's number of points grew ${growth} times: ${[...new Set(points)].join(" ")}`);
+      const dones = [...new Set(seen.map((s) => s.done))];
+      assert.ok(dones.length >= 3 && dones[0] === 0 && dones.at(-1) === 4, `done counts seen: ${dones}`);
+      assert.ok(
+        seen.some((s) => s.state === "running" && s.running >= 1),
+        "the page showed the sweep running",
+      );
+      assert.equal(last.total, 6);
+      assert.ok(last.diverged >= 2, `diverged runs are labelled on the chart (${last.diverged})`);
+      // latency: newest step computed (≈ its batch reaching the runner) → drawn;
+      // steps earlier in a batch ≤ 250 ms older
+      const bySeq = new Map<number, number>();
+      for (const s of seen)
+        if (s.curveAt > 0 && s.drawnAt > 0 && !bySeq.has(s.figSeq)) bySeq.set(s.figSeq, s.drawnAt - s.curveAt);
+      const lat = [...bySeq.values()].sort((a, b) => a - b);
+      const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+      console.log(
+        `# live latency, newest step computed → drawn (${lat.length} snapshots): ` +
+          `median ${(q(0.5) / 1000).toFixed(2)} s, p90 ${(q(0.9) / 1000).toFixed(2)} s, ` +
+          `max ${(lat.at(-1)! / 1000).toFixed(2)} s (+ ≤ 0.25 s for a batch's first step); ` +
+          `sweep ${sweepSeconds.toFixed(1)} s, ${seen.length} polls`,
+      );
+      assert.ok(lat.length >= 5, `${lat.length} snapshots drawn`);
+      assert.ok(q(0.9) + 250 < 3000, `p90 latency ${q(0.9)} ms + 250 ms < 3 s`);
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, "live-runs-done.png"), fullPage: true });
 
-    // 2. stop a sweep with SIGINT after its first run finished, then run the same command again
-    const args = [
-      "--N",
-      "1000",
-      "--lr",
-      "0.5",
-      "1",
-      "--momentum",
-      "0",
-      "0.5",
-      "--batch_size",
-      "10",
-      "--n_steps",
-      "500000",
-      "--experiment",
-      "live-resume",
-    ];
-    const s2 = sweep(args);
-    await watch(
-      page,
-      (s) => s.state === "running" && s.total === 4 && s.done >= 1 && s.running >= 1,
-      60_000,
-      "the second sweep's first run to finish",
-    );
-    s2.kill("SIGINT");
-    assert.equal(await waitForExit(s2), 130, s2.output);
-    const stopped = (
-      await watch(page, (s) => s.state === "interrupted", 20_000, "the page to show the stopped sweep")
-    ).at(-1)!;
-    assert.ok(stopped.interrupted >= 1, "the run cut short shows as interrupted");
-    const doneBefore = stopped.done;
-    assert.ok(doneBefore >= 1 && doneBefore < 4);
-    const s3 = sweep(args);
-    const resumed = await watch(page, (s) => s.state === "done" && s.done === 4, 60_000, "the resumed sweep to finish");
-    assert.equal(await waitForExit(s3), 0, s3.output);
-    assert.ok(
-      resumed.some(
-        (s) => s.state === "running" && s.notes.some((n) => n.note.includes("attempt 2") && n.status === "running"),
-      ),
-      "the interrupted run went back to running",
-    );
-    assert.ok(
-      resumed
-        .at(-1)!
-        .notes.filter((n) => n.note.includes("attempt 2"))
-        .every((n) => n.status === "done"),
-      "and completed",
-    );
-    assert.ok(
-      resumed.at(-1)!.notes.filter((n) => n.note === "finished earlier").length === doneBefore,
-      "runs finished before the stop are kept",
-    );
-    assert.ok(s3.output.includes(`${doneBefore} skipped`), s3.output);
-    const end = resumed.at(-1)!;
-    assert.equal(end.marker, 1234, "still no reload");
-    assert.equal(end.navigations, 1);
-    await page.screenshot({ path: join(screenshots, "live-runs-resumed.png"), fullPage: true });
-    assert.deepEqual(problems, []);
-  });
+      // 2. stop a sweep with SIGINT after its first run finished, then run the same command again
+      const args = [
+        "--N",
+        "1000",
+        "--lr",
+        "0.5",
+        "1",
+        "--momentum",
+        "0",
+        "0.5",
+        "--batch_size",
+        "10",
+        "--n_steps",
+        "500000",
+        "--experiment",
+        "live-resume",
+      ];
+      const s2 = sweep(args);
+      await watch(
+        page,
+        (s) => s.state === "running" && s.total === 4 && s.done >= 1 && s.running >= 1,
+        60_000,
+        "the second sweep's first run to finish",
+      );
+      s2.kill("SIGINT");
+      assert.equal(await waitForExit(s2), 130, s2.output);
+      const stopped = (
+        await watch(page, (s) => s.state === "interrupted", 20_000, "the page to show the stopped sweep")
+      ).at(-1)!;
+      assert.ok(stopped.interrupted >= 1, "the run cut short shows as interrupted");
+      const doneBefore = stopped.done;
+      assert.ok(doneBefore >= 1 && doneBefore < 4);
+      const s3 = sweep(args);
+      const resumed = await watch(
+        page,
+        (s) => s.state === "done" && s.done === 4,
+        60_000,
+        "the resumed sweep to finish",
+      );
+      assert.equal(await waitForExit(s3), 0, s3.output);
+      assert.ok(
+        resumed.some(
+          (s) => s.state === "running" && s.notes.some((n) => n.note.includes("attempt 2") && n.status === "running"),
+        ),
+        "the interrupted run went back to running",
+      );
+      assert.ok(
+        resumed
+          .at(-1)!
+          .notes.filter((n) => n.note.includes("attempt 2"))
+          .every((n) => n.status === "done"),
+        "and completed",
+      );
+      assert.ok(
+        resumed.at(-1)!.notes.filter((n) => n.note === "finished earlier").length === doneBefore,
+        "runs finished before the stop are kept",
+      );
+      assert.ok(s3.output.includes(`${doneBefore} skipped`), s3.output);
+      const end = resumed.at(-1)!;
+      assert.equal(end.marker, 1234, "still no reload");
+      assert.equal(end.navigations, 1);
+      await page.screenshot({ path: join(screenshots, "live-runs-resumed.png"), fullPage: true });
+      assert.deepEqual(problems, []);
+    },
+  );
 });

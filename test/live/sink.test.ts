@@ -41,128 +41,134 @@ test("LiveCurve keeps ~K points per decade, every early step, and always the new
   assert.ok(d.step.length <= 5 * 6 + 3 && d.step.at(-1) === 1_000_000, `${d.step.length}`);
 });
 
-test("snapshots of a real sweep: statuses, divergence step, curves up to the last step, consistent counts", async () => {
-  const live = join(dir, "a");
-  const e = parse({
-    experiment: "live-a",
-    problem: { kind: "synthetic", N: 200, nu: 1.5, kappa: 1 },
-    regimes: [{ regime: "sd", tau: [1] }],
-    // b = N: no noise; lr 5 > 2/λ_max diverges
-    sweep: { lr: [0.5, 1, 5], batch_size: [200] },
-    n_steps: 20_000,
-  });
-  const sink = new LiveSink({ dir: live, intervalMs: 50 });
-  const seen: LiveSnapshot[] = [];
-  const s = await runExperiment(e, {
-    db: join(dir, "a.duckdb"),
-    concurrency: 2,
-    progress: false,
-    onEvent: (ev) => {
-      sink.onEvent(ev);
-      if (ev.type === "start" || ev.type === "end") seen.push(sink.snapshot());
-    },
-  });
-  await sink.close();
-  assert.deepEqual([s.done, s.diverged], [2, 1]);
-  const snap = readSnapshot(sink.file);
-  assert.ok(snap, "a snapshot was written");
-  assert.equal(checkSnapshot(snap), null);
-  assert.equal(snap.state, "done");
-  assert.equal(snap.sweep?.experiment, "live-a");
-  assert.deepEqual([snap.sweep?.total, snap.sweep?.done, snap.sweep?.diverged, snap.sweep?.running], [3, 2, 1, 0]);
-  const byLr = new Map(snap.runs.map((r) => [r.lr, r]));
-  const div = byLr.get(5)!;
-  assert.equal(div.status, "diverged");
-  assert.ok(div.diverged_at! > 0 && div.diverged_at! < 20_000);
-  assert.equal(div.curve.step.at(-1), div.diverged_at, "a diverged curve ends at the divergence step");
-  for (const lr of [0.5, 1]) {
-    const r = byLr.get(lr)!;
-    assert.equal(r.status, "done");
-    assert.equal(r.curve.step.at(-1), 20_000);
-    assert.equal(r.progress, 1);
-    assert.ok(r.curve.step.length < 200, `${r.curve.step.length} points`);
-    assert.ok(r.steps_per_s! > 0);
-  }
-  // along the way: every run was pending, then running, then finished
-  assert.ok(seen.some((x) => x.runs.some((r) => r.status === "running")));
-  assert.ok(seen[0].runs.filter((r) => r.status === "pending").length >= 1);
-  for (const x of seen) assert.equal(checkSnapshot(x), null);
-});
-
-test("stop and resume: interrupted runs go back to pending, running, done; finished ones keep their curves", async () => {
-  const live = join(dir, "b");
-  const db = join(dir, "b.duckdb");
-  const e = parse({
-    experiment: "live-b",
-    problem: { kind: "synthetic", N: 300, nu: 1.5, kappa: 1 },
-    regimes: [{ regime: "sd", tau: [1] }],
-    sweep: { lr: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], batch_size: [10] },
-    n_steps: 100_000,
-  });
-  const ctl = new AbortController();
-  let ends = 0;
-  const first = new LiveSink({ dir: live, intervalMs: 50 });
-  const s1 = await runExperiment(e, {
-    db,
-    concurrency: 2,
-    progress: false,
-    signal: ctl.signal,
-    onEvent: (ev) => {
-      first.onEvent(ev);
-      // like SIGINT: the abort arrives from outside the event being handled
-      if (ev.type === "end" && ++ends === 2) setImmediate(() => ctl.abort());
-    },
-  });
-  await first.close();
-  assert.equal(s1.interrupted, true);
-  const stopped = readSnapshot(first.file)!;
-  assert.equal(stopped.state, "interrupted");
-  const finished1 = stopped.runs.filter((r) => r.status === "done");
-  assert.ok(finished1.length >= 2 && finished1.length < 6, `${finished1.length} done`);
-  assert.ok(
-    stopped.runs.some((r) => r.status === "interrupted"),
-    "the runs cut short show as interrupted",
-  );
-  assert.ok(stopped.runs.every((r) => ["done", "interrupted", "pending"].includes(r.status)));
-
-  const second = new LiveSink({ dir: live, intervalMs: 50 });
-  const statusesOf = new Map<string, string[]>();
-  const note = (snap: LiveSnapshot) => {
-    for (const r of snap.runs) {
-      const l = statusesOf.get(r.key) ?? [];
-      if (l.at(-1) !== r.status) l.push(r.status);
-      statusesOf.set(r.key, l);
+test(
+  "snapshots of a real sweep: statuses, divergence step, " + "curves up to the last step, consistent counts",
+  async () => {
+    const live = join(dir, "a");
+    const e = parse({
+      experiment: "live-a",
+      problem: { kind: "synthetic", N: 200, nu: 1.5, kappa: 1 },
+      regimes: [{ regime: "sd", tau: [1] }],
+      // b = N: no noise; lr 5 > 2/λ_max diverges
+      sweep: { lr: [0.5, 1, 5], batch_size: [200] },
+      n_steps: 20_000,
+    });
+    const sink = new LiveSink({ dir: live, intervalMs: 50 });
+    const seen: LiveSnapshot[] = [];
+    const s = await runExperiment(e, {
+      db: join(dir, "a.duckdb"),
+      concurrency: 2,
+      progress: false,
+      onEvent: (ev) => {
+        sink.onEvent(ev);
+        if (ev.type === "start" || ev.type === "end") seen.push(sink.snapshot());
+      },
+    });
+    await sink.close();
+    assert.deepEqual([s.done, s.diverged], [2, 1]);
+    const snap = readSnapshot(sink.file);
+    assert.ok(snap, "a snapshot was written");
+    assert.equal(checkSnapshot(snap), null);
+    assert.equal(snap.state, "done");
+    assert.equal(snap.sweep?.experiment, "live-a");
+    assert.deepEqual([snap.sweep?.total, snap.sweep?.done, snap.sweep?.diverged, snap.sweep?.running], [3, 2, 1, 0]);
+    const byLr = new Map(snap.runs.map((r) => [r.lr, r]));
+    const div = byLr.get(5)!;
+    assert.equal(div.status, "diverged");
+    assert.ok(div.diverged_at! > 0 && div.diverged_at! < 20_000);
+    assert.equal(div.curve.step.at(-1), div.diverged_at, "a diverged curve ends at the divergence step");
+    for (const lr of [0.5, 1]) {
+      const r = byLr.get(lr)!;
+      assert.equal(r.status, "done");
+      assert.equal(r.curve.step.at(-1), 20_000);
+      assert.equal(r.progress, 1);
+      assert.ok(r.curve.step.length < 200, `${r.curve.step.length} points`);
+      assert.ok(r.steps_per_s! > 0);
     }
-  };
-  const s2 = await runExperiment(e, {
-    db,
-    concurrency: 2,
-    progress: false,
-    onEvent: (ev) => {
-      second.onEvent(ev);
-      if (ev.type === "plan" || ev.type === "start" || ev.type === "end") note(second.snapshot());
-    },
-  });
-  await second.close();
-  assert.equal(s2.skipped, finished1.length);
-  const resumed = readSnapshot(second.file)!;
-  assert.equal(checkSnapshot(resumed), null);
-  assert.equal(resumed.state, "done");
-  assert.equal(resumed.sweep?.done, 6);
-  for (const r of resumed.runs) {
-    const before = stopped.runs.find((x) => x.key === r.key)!;
-    if (before.status === "done") {
-      assert.equal(r.earlier, true);
-      assert.deepEqual(r.curve.step, before.curve.step, "a run finished earlier keeps its curve");
-      assert.deepEqual(statusesOf.get(r.key), ["done"]);
-    } else {
-      assert.equal(r.earlier, false);
-      assert.deepEqual(statusesOf.get(r.key), ["pending", "running", "done"], `run ${r.key}`);
-      if (before.status === "interrupted") assert.equal(r.attempt, 2);
-      assert.equal(r.curve.step.at(-1), 100_000);
+    // along the way: every run was pending, then running, then finished
+    assert.ok(seen.some((x) => x.runs.some((r) => r.status === "running")));
+    assert.ok(seen[0].runs.filter((r) => r.status === "pending").length >= 1);
+    for (const x of seen) assert.equal(checkSnapshot(x), null);
+  },
+);
+
+test(
+  "stop and resume: interrupted runs go back to pending, running, done; " + "finished ones keep their curves",
+  async () => {
+    const live = join(dir, "b");
+    const db = join(dir, "b.duckdb");
+    const e = parse({
+      experiment: "live-b",
+      problem: { kind: "synthetic", N: 300, nu: 1.5, kappa: 1 },
+      regimes: [{ regime: "sd", tau: [1] }],
+      sweep: { lr: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], batch_size: [10] },
+      n_steps: 100_000,
+    });
+    const ctl = new AbortController();
+    let ends = 0;
+    const first = new LiveSink({ dir: live, intervalMs: 50 });
+    const s1 = await runExperiment(e, {
+      db,
+      concurrency: 2,
+      progress: false,
+      signal: ctl.signal,
+      onEvent: (ev) => {
+        first.onEvent(ev);
+        // like SIGINT: the abort arrives from outside the event being handled
+        if (ev.type === "end" && ++ends === 2) setImmediate(() => ctl.abort());
+      },
+    });
+    await first.close();
+    assert.equal(s1.interrupted, true);
+    const stopped = readSnapshot(first.file)!;
+    assert.equal(stopped.state, "interrupted");
+    const finished1 = stopped.runs.filter((r) => r.status === "done");
+    assert.ok(finished1.length >= 2 && finished1.length < 6, `${finished1.length} done`);
+    assert.ok(
+      stopped.runs.some((r) => r.status === "interrupted"),
+      "the runs cut short show as interrupted",
+    );
+    assert.ok(stopped.runs.every((r) => ["done", "interrupted", "pending"].includes(r.status)));
+
+    const second = new LiveSink({ dir: live, intervalMs: 50 });
+    const statusesOf = new Map<string, string[]>();
+    const note = (snap: LiveSnapshot) => {
+      for (const r of snap.runs) {
+        const l = statusesOf.get(r.key) ?? [];
+        if (l.at(-1) !== r.status) l.push(r.status);
+        statusesOf.set(r.key, l);
+      }
+    };
+    const s2 = await runExperiment(e, {
+      db,
+      concurrency: 2,
+      progress: false,
+      onEvent: (ev) => {
+        second.onEvent(ev);
+        if (ev.type === "plan" || ev.type === "start" || ev.type === "end") note(second.snapshot());
+      },
+    });
+    await second.close();
+    assert.equal(s2.skipped, finished1.length);
+    const resumed = readSnapshot(second.file)!;
+    assert.equal(checkSnapshot(resumed), null);
+    assert.equal(resumed.state, "done");
+    assert.equal(resumed.sweep?.done, 6);
+    for (const r of resumed.runs) {
+      const before = stopped.runs.find((x) => x.key === r.key)!;
+      if (before.status === "done") {
+        assert.equal(r.earlier, true);
+        assert.deepEqual(r.curve.step, before.curve.step, "a run finished earlier keeps its curve");
+        assert.deepEqual(statusesOf.get(r.key), ["done"]);
+      } else {
+        assert.equal(r.earlier, false);
+        assert.deepEqual(statusesOf.get(r.key), ["pending", "running", "done"], `run ${r.key}`);
+        if (before.status === "interrupted") assert.equal(r.attempt, 2);
+        assert.equal(r.curve.step.at(-1), 100_000);
+      }
     }
-  }
-});
+  },
+);
 
 function fakeSpec(index: number, nSteps: number): RunSpec {
   return {
@@ -248,18 +254,22 @@ test("the snapshot stays under the size cap: finished curves are thinned first",
   );
 });
 
-test("--live default: src/live from the project root, off elsewhere and under node --test; POWERLAW_SGD_LIVE and the flag win", () => {
-  const project = join(dir, "project");
-  mkdirSync(join(project, "src"), { recursive: true });
-  writeFileSync(join(project, "observablehq.config.ts"), "export default {};\n");
-  assert.equal(liveDir(undefined, project, {}), join(project, "src", "live"));
-  assert.equal(liveDir(undefined, project, { NODE_TEST_CONTEXT: "child-v8" }), null);
-  assert.equal(liveDir(undefined, dir, {}), null);
-  assert.equal(liveDir("off", project, {}), null);
-  assert.equal(liveDir(undefined, project, { POWERLAW_SGD_LIVE: "off" }), null);
-  assert.equal(liveDir("snap", dir, { NODE_TEST_CONTEXT: "child-v8" }), join(dir, "snap"));
-  assert.equal(liveDir(undefined, dir, { POWERLAW_SGD_LIVE: "/x/y" }), "/x/y");
-});
+test(
+  "--live default: src/live from the project root, off elsewhere and under node --test; " +
+    "POWERLAW_SGD_LIVE and the flag win",
+  () => {
+    const project = join(dir, "project");
+    mkdirSync(join(project, "src"), { recursive: true });
+    writeFileSync(join(project, "observablehq.config.ts"), "export default {};\n");
+    assert.equal(liveDir(undefined, project, {}), join(project, "src", "live"));
+    assert.equal(liveDir(undefined, project, { NODE_TEST_CONTEXT: "child-v8" }), null);
+    assert.equal(liveDir(undefined, dir, {}), null);
+    assert.equal(liveDir("off", project, {}), null);
+    assert.equal(liveDir(undefined, project, { POWERLAW_SGD_LIVE: "off" }), null);
+    assert.equal(liveDir("snap", dir, { NODE_TEST_CONTEXT: "child-v8" }), join(dir, "snap"));
+    assert.equal(liveDir(undefined, dir, { POWERLAW_SGD_LIVE: "/x/y" }), "/x/y");
+  },
+);
 
 test("the fallback loader and the static build's snapshot are empty, valid snapshots", () => {
   for (const name of ["runs.json.js", "empty.json.js"]) {
@@ -293,7 +303,11 @@ test("a reader racing the writer never reads a torn snapshot", async () => {
            reads++;
            try {
              const s = JSON.parse(text);
-             let pts = 0; for (const r of s.runs) { if (r.curve.step.length !== r.curve.loss.length) throw new Error("curve lengths"); pts += r.curve.step.length; }
+             let pts = 0;
+             for (const r of s.runs) {
+               if (r.curve.step.length !== r.curve.loss.length) throw new Error("curve lengths");
+               pts += r.curve.step.length;
+             }
              if (s.end !== s.seq || s.runs.length !== s.n_runs || pts !== s.n_points) throw new Error("inconsistent");
              seqs.add(s.seq);
            } catch (e) { bad++; if (!firstBad) firstBad = String(e.message).slice(0, 200); }
@@ -341,7 +355,9 @@ test("a reader racing the writer never reads a torn snapshot", async () => {
   await reader.terminate();
   await sink.close();
   console.log(
-    `# race: ${sink.writes} snapshots written (last ${(sink.lastBytes / 1e3).toFixed(0)} kB, ${sink.lastWriteMs.toFixed(1)} ms), ${r.reads} reads (${(r.bytes / 1e6).toFixed(0)} MB), ${r.distinct} distinct snapshots seen, ${r.bad} torn`,
+    `# race: ${sink.writes} snapshots written ` +
+      `(last ${(sink.lastBytes / 1e3).toFixed(0)} kB, ${sink.lastWriteMs.toFixed(1)} ms), ` +
+      `${r.reads} reads (${(r.bytes / 1e6).toFixed(0)} MB), ${r.distinct} distinct snapshots seen, ${r.bad} torn`,
   );
   assert.ok(sink.writes >= 20, `writes ${sink.writes}`);
   assert.ok(r.reads >= 100, `reads ${r.reads}`);

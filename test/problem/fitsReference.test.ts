@@ -80,16 +80,20 @@ test("fit method 'reference' = the notebooks' fit_line on ν (5..300) and κ (10
   assert.ok(Math.abs(fitLineReference(eigv, 10, 990).exponent + aD) <= 1e-12);
 });
 
-test("exact power law λ_k = k^(−1.5): the project's fit gives ν = 1.5 (1e-12), the reference's is biased by the index shift", () => {
-  const { lambda, c0 } = syntheticSpectrum({ N: 2000, nu: 1.5, kappa: 1 });
-  assert.ok(Math.abs(fitNu(lambda).exponent - 1.5) <= 1e-12);
-  const ref = fitNu(lambda, { method: "reference" });
-  // log λ[i] = −1.5·log(i + 1) regressed on log i: slope −1.5·d log(i+1)/d log i < 1.5 in magnitude
-  assert.ok(ref.exponent < 1.5 - 1e-3 && ref.exponent > 1.4, `reference ν = ${ref.exponent}`);
-  assert.ok(Number.isFinite(fitKappa(c0, { method: "reference" }).exponent));
-  // small problems: the window is clamped to the last positive value instead of failing like the reference
-  const small = syntheticSpectrum({ N: 100, nu: 1.5, kappa: 1 });
-  const k = fitKappa(small.c0, { method: "reference" });
-  assert.deepEqual(k.window, [10, 98]);
-  assert.throws(() => fitNu(small.lambda, { method: "other" as never }), /fit method must be "log" or "reference"/);
-});
+test(
+  "exact power law λ_k = k^(−1.5): the project's fit gives ν = 1.5 (1e-12), " +
+    "the reference's is biased by the index shift",
+  () => {
+    const { lambda, c0 } = syntheticSpectrum({ N: 2000, nu: 1.5, kappa: 1 });
+    assert.ok(Math.abs(fitNu(lambda).exponent - 1.5) <= 1e-12);
+    const ref = fitNu(lambda, { method: "reference" });
+    // log λ[i] = −1.5·log(i + 1) regressed on log i: slope −1.5·d log(i+1)/d log i < 1.5 in magnitude
+    assert.ok(ref.exponent < 1.5 - 1e-3 && ref.exponent > 1.4, `reference ν = ${ref.exponent}`);
+    assert.ok(Number.isFinite(fitKappa(c0, { method: "reference" }).exponent));
+    // small problems: the window is clamped to the last positive value instead of failing like the reference
+    const small = syntheticSpectrum({ N: 100, nu: 1.5, kappa: 1 });
+    const k = fitKappa(small.c0, { method: "reference" });
+    assert.deepEqual(k.window, [10, 98]);
+    assert.throws(() => fitNu(small.lambda, { method: "other" as never }), /fit method must be "log" or "reference"/);
+  },
+);

@@ -45,22 +45,26 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
   return num / den;
 }
 
-test("analytic NTK, formula 'reference' = the reference's NTK_2_layer (max |Δ|/max|K| ≤ 1e-7; exact formula ≥ 0.1 away)", () => {
-  const N = 40;
-  const d = 12;
-  const x = new Rng(7).normals(N * d);
-  const ref = ntk2LayerTranscription(x, N, d);
-  const mine = analyticNtk({ N, d, x }, { formula: "reference" });
-  // the reference's angle.diagonal() subtraction only removes round-off (θ_ii = 0 exactly here): ≤ ~1e-8
-  const err = maxRelDiff(mine, ref);
-  assert.ok(err <= 1e-7, `reference formula vs transcription: ${err}`);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) assert.equal(mine[i * N + j], mine[j * N + i]);
-  // the default is the exact NTK, which carries √(Σ_ii Σ_jj) (here Σ_ii = |x_i|²/d + 1 ≈ 2): far from the reference
-  const exact = analyticNtk({ N, d, x });
-  assert.ok(maxRelDiff(exact, ref) > 0.1, `exact vs reference: ${maxRelDiff(exact, ref)}`);
-  assert.deepEqual(Array.from(analyticNtk({ N, d, x }, { formula: "exact" })), Array.from(exact));
-  assert.throws(
-    () => analyticNtk({ N, d, x }, { formula: "other" as never }),
-    /formula must be "exact" or "reference"/,
-  );
-});
+test(
+  "analytic NTK, formula 'reference' = the reference's NTK_2_layer " +
+    "(max |Δ|/max|K| ≤ 1e-7; exact formula ≥ 0.1 away)",
+  () => {
+    const N = 40;
+    const d = 12;
+    const x = new Rng(7).normals(N * d);
+    const ref = ntk2LayerTranscription(x, N, d);
+    const mine = analyticNtk({ N, d, x }, { formula: "reference" });
+    // the reference's angle.diagonal() subtraction only removes round-off (θ_ii = 0 exactly here): ≤ ~1e-8
+    const err = maxRelDiff(mine, ref);
+    assert.ok(err <= 1e-7, `reference formula vs transcription: ${err}`);
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) assert.equal(mine[i * N + j], mine[j * N + i]);
+    // the default is the exact NTK, which carries √(Σ_ii Σ_jj) (here Σ_ii = |x_i|²/d + 1 ≈ 2): far from the reference
+    const exact = analyticNtk({ N, d, x });
+    assert.ok(maxRelDiff(exact, ref) > 0.1, `exact vs reference: ${maxRelDiff(exact, ref)}`);
+    assert.deepEqual(Array.from(analyticNtk({ N, d, x }, { formula: "exact" })), Array.from(exact));
+    assert.throws(
+      () => analyticNtk({ N, d, x }, { formula: "other" as never }),
+      /formula must be "exact" or "reference"/,
+    );
+  },
+);

@@ -25,23 +25,27 @@ test("lambdaFloor floors the spectrum", () => {
   assert.equal(lambda[9], 1e-2);
 });
 
-test("lambdaMin is the reference's lift: λ_k = λ_min + (1 − λ_min)·k^(−ν) (transcription of synthetic_powerlaw.py, 1e-15)", () => {
-  // datasets/synthetic_powerlaw.py: spec = lambda_min + (1 - lambda_min) * torch.arange(1, size + 1) ** (-nu)
-  const N = 200,
-    nu = 1.5,
-    lambdaMin = 0.05;
-  const spec = Array.from({ length: N }, (_, i) => lambdaMin + (1 - lambdaMin) * (i + 1) ** -nu);
-  const { lambda } = syntheticSpectrum({ N, nu, kappa: 1, lambdaMin });
-  for (let k = 0; k < N; k++) assert.ok(Math.abs(lambda[k] - spec[k]) <= 1e-15, `k = ${k + 1}`);
-  assert.equal(lambda[0], 1);
-  // the lift is not the floor: at k = N the floor would give 0.05, the lift 0.05 + 0.95·N^(−ν)
-  assert.ok(lambda[N - 1] > lambdaMin + 0.9 * N ** -nu);
-  // λ_min = 0 is bit-identical to the plain power law (existing problems keep their numbers)
-  const plain = syntheticSpectrum({ N, nu, kappa: 1 }).lambda;
-  const zero = syntheticSpectrum({ N, nu, kappa: 1, lambdaMin: 0 }).lambda;
-  assert.deepEqual(Array.from(zero), Array.from(plain));
-  assert.throws(() => syntheticSpectrum({ N, nu, kappa: 1, lambdaFloor: 1.5 }), /lambdaFloor must be in \[0, 1\]/);
-});
+test(
+  "lambdaMin is the reference's lift: λ_k = λ_min + (1 − λ_min)·k^(−ν) " +
+    "(transcription of synthetic_powerlaw.py, 1e-15)",
+  () => {
+    // datasets/synthetic_powerlaw.py: spec = lambda_min + (1 - lambda_min) * torch.arange(1, size + 1) ** (-nu)
+    const N = 200,
+      nu = 1.5,
+      lambdaMin = 0.05;
+    const spec = Array.from({ length: N }, (_, i) => lambdaMin + (1 - lambdaMin) * (i + 1) ** -nu);
+    const { lambda } = syntheticSpectrum({ N, nu, kappa: 1, lambdaMin });
+    for (let k = 0; k < N; k++) assert.ok(Math.abs(lambda[k] - spec[k]) <= 1e-15, `k = ${k + 1}`);
+    assert.equal(lambda[0], 1);
+    // the lift is not the floor: at k = N the floor would give 0.05, the lift 0.05 + 0.95·N^(−ν)
+    assert.ok(lambda[N - 1] > lambdaMin + 0.9 * N ** -nu);
+    // λ_min = 0 is bit-identical to the plain power law (existing problems keep their numbers)
+    const plain = syntheticSpectrum({ N, nu, kappa: 1 }).lambda;
+    const zero = syntheticSpectrum({ N, nu, kappa: 1, lambdaMin: 0 }).lambda;
+    assert.deepEqual(Array.from(zero), Array.from(plain));
+    assert.throws(() => syntheticSpectrum({ N, nu, kappa: 1, lambdaFloor: 1.5 }), /lambdaFloor must be in \[0, 1\]/);
+  },
+);
 
 test("dense synthetic problem: K̂ u_k = λ_k u_k, (u_kᵀ d_0)² = C_k(0), ‖d_0‖² = 1 (1e-12)", () => {
   const N = 60;

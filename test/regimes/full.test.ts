@@ -33,82 +33,91 @@ function toDataBasis(U: Float64Array, X: Float64Array, N: number): Float64Array 
   return out;
 }
 
-test("full (eigenbasis) = direct matrix form, N ∈ {12, 30}, b ∈ {1, 3, N/2}, β ∈ {−0.5, 0, 0.9}: loss, modes and C, J, P to 1e-10", () => {
-  let worstLoss = 0;
-  let worstMat = 0;
-  for (const N of [12, 30]) {
-    const problem = powerLawProblem(N, 1.3, 0.6, 100 + N);
-    for (const b of [1, 3, N / 2]) {
-      for (const beta of [-0.5, 0, 0.9]) {
-        const alpha = 0.4 * (1 - beta);
-        const nSteps = 150;
-        const schedule = constantSchedule(alpha, beta);
-        // several block widths, including a ragged last block, must all agree with the direct form
-        for (const [kernels, blockSize] of [
-          [undefined, undefined],
-          [tsKernels, 7],
-        ] as const) {
-          const a = collect(full(problem, { schedule, batchSize: b, nSteps, trackEvery: 10, kernels, blockSize }));
-          const d = collect(fullDirect(problem, { schedule, batchSize: b, nSteps, trackEvery: 10 }));
-          assert.equal(a.outcome.status, "done");
-          assert.equal(a.losses.length, nSteps + 1);
-          const e = maxRelDiff(a.losses, d.losses);
-          worstLoss = Math.max(worstLoss, e);
-          assert.ok(e <= 1e-10, `N=${N} b=${b} β=${beta} block=${blockSize}: loss rel diff ${e}`);
-          const tracked = a.records.filter((r) => r.modes);
-          assert.deepEqual(
-            tracked.map((r) => r.step),
-            d.records.filter((r) => r.modes).map((r) => r.step),
-          );
-          for (let i = 0; i < tracked.length; i++) {
-            const m = maxScaledDiff(tracked[i].modes!, d.records.filter((r) => r.modes)[i].modes!);
-            assert.ok(m <= 1e-10, `modes at step ${tracked[i].step}: ${m}`);
+test(
+  "full (eigenbasis) = direct matrix form, N ∈ {12, 30}, b ∈ {1, 3, N/2}, " +
+    "β ∈ {−0.5, 0, 0.9}: loss, modes and C, J, P to 1e-10",
+  () => {
+    let worstLoss = 0;
+    let worstMat = 0;
+    for (const N of [12, 30]) {
+      const problem = powerLawProblem(N, 1.3, 0.6, 100 + N);
+      for (const b of [1, 3, N / 2]) {
+        for (const beta of [-0.5, 0, 0.9]) {
+          const alpha = 0.4 * (1 - beta);
+          const nSteps = 150;
+          const schedule = constantSchedule(alpha, beta);
+          // several block widths, including a ragged last block, must all agree with the direct form
+          for (const [kernels, blockSize] of [
+            [undefined, undefined],
+            [tsKernels, 7],
+          ] as const) {
+            const a = collect(full(problem, { schedule, batchSize: b, nSteps, trackEvery: 10, kernels, blockSize }));
+            const d = collect(fullDirect(problem, { schedule, batchSize: b, nSteps, trackEvery: 10 }));
+            assert.equal(a.outcome.status, "done");
+            assert.equal(a.losses.length, nSteps + 1);
+            const e = maxRelDiff(a.losses, d.losses);
+            worstLoss = Math.max(worstLoss, e);
+            assert.ok(e <= 1e-10, `N=${N} b=${b} β=${beta} block=${blockSize}: loss rel diff ${e}`);
+            const tracked = a.records.filter((r) => r.modes);
+            assert.deepEqual(
+              tracked.map((r) => r.step),
+              d.records.filter((r) => r.modes).map((r) => r.step),
+            );
+            for (let i = 0; i < tracked.length; i++) {
+              const m = maxScaledDiff(tracked[i].modes!, d.records.filter((r) => r.modes)[i].modes!);
+              assert.ok(m <= 1e-10, `modes at step ${tracked[i].step}: ${m}`);
+            }
           }
-        }
-        // the whole state after 40 steps, mapped to the data basis
-        const fe = new FullDynamics(problem, b, { kernels: tsKernels, blockSize: 5 });
-        const fd = new FullDirectDynamics(problem, b);
-        for (let t = 0; t < 40; t++) {
-          fe.step(alpha, beta);
-          fd.step(alpha, beta);
-        }
-        for (const [name, direct] of [
-          ["C", fd.C],
-          ["J", fd.J],
-          ["P", fd.P],
-        ] as const) {
-          const m = maxScaledDiff(toDataBasis(problem.vectors, fe.eigenMoment(name), N), direct);
-          worstMat = Math.max(worstMat, m);
-          assert.ok(m <= 1e-10, `N=${N} b=${b} β=${beta} ${name}: ${m}`);
+          // the whole state after 40 steps, mapped to the data basis
+          const fe = new FullDynamics(problem, b, { kernels: tsKernels, blockSize: 5 });
+          const fd = new FullDirectDynamics(problem, b);
+          for (let t = 0; t < 40; t++) {
+            fe.step(alpha, beta);
+            fd.step(alpha, beta);
+          }
+          for (const [name, direct] of [
+            ["C", fd.C],
+            ["J", fd.J],
+            ["P", fd.P],
+          ] as const) {
+            const m = maxScaledDiff(toDataBasis(problem.vectors, fe.eigenMoment(name), N), direct);
+            worstMat = Math.max(worstMat, m);
+            assert.ok(m <= 1e-10, `N=${N} b=${b} β=${beta} ${name}: ${m}`);
+          }
         }
       }
     }
-  }
-  console.log(
-    `# full vs direct: max loss rel diff ${worstLoss.toExponential(2)}, max matrix diff ${worstMat.toExponential(2)} (tol 1e-10)`,
-  );
-});
+    console.log(
+      `# full vs direct: max loss rel diff ${worstLoss.toExponential(2)}, ` +
+        `max matrix diff ${worstMat.toExponential(2)} (tol 1e-10)`,
+    );
+  },
+);
 
-test("full with an indefinite initial moment (some c_i < 0: the GEMM path for Uᵀ Diag(c) U) = direct form (1e-10 of scale)", () => {
-  const N = 20;
-  const problem = powerLawProblem(N, 1.3, 0.6, 77);
-  const M = new Float64Array(N * N);
-  for (let k = 0; k < N; k++)
-    for (let l = k; l < N; l++) M[k * N + l] = M[l * N + k] = Math.sin(1 + 3 * k + 7 * l) / (1 + k + l);
-  const opts = { schedule: constantSchedule(0.5, 0.4), batchSize: 3, nSteps: 60 };
-  const direct = collect(fullDirect(problem, { ...opts, initialMoment: toDataBasis(problem.vectors, M, N) }));
-  for (const [kernels, blockSize] of [
-    [undefined, undefined],
-    [tsKernels, 6],
-  ] as const) {
-    const dyn = new FullDynamics(problem, 3, { initialMoment: M, kernels, blockSize });
-    const c = dyn.dataDiagonal(new Float64Array(N));
-    assert.ok(c.some((x) => x < 0) && c.some((x) => x > 0), "the test needs a c of mixed sign");
-    const f = collect(full(problem, { ...opts, initialMoment: M, kernels, blockSize }));
-    const e = maxScaledDiff(f.losses, direct.losses);
-    assert.ok(e <= 1e-10, `indefinite C₀, block ${blockSize}: ${e}`);
-  }
-});
+test(
+  "full with an indefinite initial moment (some c_i < 0: the GEMM path for Uᵀ Diag(c) U) " +
+    "= direct form (1e-10 of scale)",
+  () => {
+    const N = 20;
+    const problem = powerLawProblem(N, 1.3, 0.6, 77);
+    const M = new Float64Array(N * N);
+    for (let k = 0; k < N; k++)
+      for (let l = k; l < N; l++) M[k * N + l] = M[l * N + k] = Math.sin(1 + 3 * k + 7 * l) / (1 + k + l);
+    const opts = { schedule: constantSchedule(0.5, 0.4), batchSize: 3, nSteps: 60 };
+    const direct = collect(fullDirect(problem, { ...opts, initialMoment: toDataBasis(problem.vectors, M, N) }));
+    for (const [kernels, blockSize] of [
+      [undefined, undefined],
+      [tsKernels, 6],
+    ] as const) {
+      const dyn = new FullDynamics(problem, 3, { initialMoment: M, kernels, blockSize });
+      const c = dyn.dataDiagonal(new Float64Array(N));
+      assert.ok(c.some((x) => x < 0) && c.some((x) => x > 0), "the test needs a c of mixed sign");
+      const f = collect(full(problem, { ...opts, initialMoment: M, kernels, blockSize }));
+      const e = maxScaledDiff(f.losses, direct.losses);
+      assert.ok(e <= 1e-10, `indefinite C₀, block ${blockSize}: ${e}`);
+    }
+  },
+);
 
 test("full's data-basis diagonal c = diag(U C̃ Uᵀ) equals the plain triple product (1e-13)", () => {
   const N = 23;
@@ -201,25 +210,28 @@ test("controls: per-mode agreement needs a Fourier-diagonal C₀; loss agreement
   assert.ok(lc > 1e-3, `(c) loss should differ: ${lc}`);
 });
 
-test("full accepts a circulant problem through its dense K̂ as well: direct form from K̂ = U Λ Uᵀ agrees (1e-10)", () => {
-  const N = 16;
-  const { U, frequency, lambda } = circulant(N);
-  const khat = khatFrom(U, lambda);
-  // K̂ must be circulant: row i is row 0 shifted by i
-  for (let i = 0; i < N; i++)
-    for (let j = 0; j < N; j++) assert.ok(Math.abs(khat[i * N + j] - khat[(j - i + N) % N]) < 1e-14);
-  const c0 = Float64Array.from(frequency, (f) => Math.pow(1 + f, -1.8));
-  const initialMoment = new Float64Array(N * N);
-  for (let k = 0; k < N; k++) initialMoment[k * N + k] = c0[k];
-  const opts = { schedule: constantSchedule(0.5, 0.5), batchSize: 3, nSteps: 100 };
-  const f = collect(
-    full({ N, lambda, vectors: U, d0: new Float64Array(N) }, { ...opts, initialMoment, kernels: tsKernels }),
-  );
-  const d = collect(
-    fullDirect({ N, khat, d0: new Float64Array(N) }, { ...opts, initialMoment: toDataBasis(U, initialMoment, N) }),
-  );
-  assert.ok(maxRelDiff(f.losses, d.losses) <= 1e-10);
-});
+test(
+  "full accepts a circulant problem through its dense K̂ as well: " + "direct form from K̂ = U Λ Uᵀ agrees (1e-10)",
+  () => {
+    const N = 16;
+    const { U, frequency, lambda } = circulant(N);
+    const khat = khatFrom(U, lambda);
+    // K̂ must be circulant: row i is row 0 shifted by i
+    for (let i = 0; i < N; i++)
+      for (let j = 0; j < N; j++) assert.ok(Math.abs(khat[i * N + j] - khat[(j - i + N) % N]) < 1e-14);
+    const c0 = Float64Array.from(frequency, (f) => Math.pow(1 + f, -1.8));
+    const initialMoment = new Float64Array(N * N);
+    for (let k = 0; k < N; k++) initialMoment[k * N + k] = c0[k];
+    const opts = { schedule: constantSchedule(0.5, 0.5), batchSize: 3, nSteps: 100 };
+    const f = collect(
+      full({ N, lambda, vectors: U, d0: new Float64Array(N) }, { ...opts, initialMoment, kernels: tsKernels }),
+    );
+    const d = collect(
+      fullDirect({ N, khat, d0: new Float64Array(N) }, { ...opts, initialMoment: toDataBasis(U, initialMoment, N) }),
+    );
+    assert.ok(maxRelDiff(f.losses, d.losses) <= 1e-10);
+  },
+);
 
 test("full: divergence is reported with its step, the same step as the direct form", () => {
   const problem = powerLawProblem(12, 1.3, 0.6, 5);

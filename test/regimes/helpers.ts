@@ -30,7 +30,10 @@ export function randomOrthogonal(N: number, seed: number): Float64Array {
   return U;
 }
 
-/** Real orthonormal Fourier basis (column k = u_k): constant, then cos/sin pairs of frequency 1, 2, …, then (−1)^i for even N. */
+/**
+ * Real orthonormal Fourier basis (column k = u_k): constant, then cos/sin pairs of frequency 1, 2, …,
+ * then (−1)^i for even N.
+ */
 export function realFourierBasis(N: number): { U: Float64Array; frequency: Int32Array } {
   const U = new Float64Array(N * N);
   const frequency = new Int32Array(N);

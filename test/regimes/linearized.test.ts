@@ -91,38 +91,50 @@ function referenceAdam(
 
 const problem = powerLawProblem(40, 1.3, 0.5, 9);
 
-test("linearized sgd = few-line mini-batch heavy ball on the documented batch stream (1e-12), b ∈ {1, 3, 7, 13}", () => {
-  let worst = 0;
-  for (const b of [1, 3, 7, 13]) {
-    for (const beta of [-0.3, 0, 0.7]) {
-      const lr = 0.3 * (1 - beta);
-      const got = collect(
-        linearized(problem, { schedule: constantSchedule(lr, beta), batchSize: b, nSteps: 80, seed: 11, replicate: 2 }),
-      );
-      const want = referenceSgd(problem, lr, beta, b, 11, 2, 80);
-      const e = maxRelDiff(got.losses, want);
-      worst = Math.max(worst, e);
-      assert.ok(e <= 1e-12, `b=${b} β=${beta}: ${e}`);
+test(
+  "linearized sgd = few-line mini-batch heavy ball on the documented batch stream (1e-12), " + "b ∈ {1, 3, 7, 13}",
+  () => {
+    let worst = 0;
+    for (const b of [1, 3, 7, 13]) {
+      for (const beta of [-0.3, 0, 0.7]) {
+        const lr = 0.3 * (1 - beta);
+        const got = collect(
+          linearized(problem, {
+            schedule: constantSchedule(lr, beta),
+            batchSize: b,
+            nSteps: 80,
+            seed: 11,
+            replicate: 2,
+          }),
+        );
+        const want = referenceSgd(problem, lr, beta, b, 11, 2, 80);
+        const e = maxRelDiff(got.losses, want);
+        worst = Math.max(worst, e);
+        assert.ok(e <= 1e-12, `b=${b} β=${beta}: ${e}`);
+      }
     }
-  }
-  console.log(`# linearized sgd vs reference loop: max rel diff ${worst.toExponential(2)} (tol 1e-12)`);
-});
+    console.log(`# linearized sgd vs reference loop: max rel diff ${worst.toExponential(2)} (tol 1e-12)`);
+  },
+);
 
-test("linearized with a decaying lr: momentumConvention 'pytorch' = PyTorch-form loop (1e-12); 'regimes' differs", () => {
-  const schedule = powerSchedule({ lr: 0.5, p: 0.8, n0: 4, momentum: 0.7 });
-  const want = referenceSgd(problem, (n) => schedule.lr(n), 0.7, 5, 12, 0, 80);
-  const torch = collect(
-    linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12, momentumConvention: "pytorch" }),
-  ).losses;
-  const e = maxRelDiff(torch, want);
-  assert.ok(e <= 1e-12, `pytorch convention: ${e}`);
-  const classic = collect(linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12 })).losses;
-  assert.ok(maxRelDiff(classic, want) > 1e-3, "the conventions should differ under a decaying lr");
-  assert.throws(
-    () => collect(linearized(problem, { schedule, batchSize: 5, nSteps: 1, momentumConvention: "keras" as never })),
-    RangeError,
-  );
-});
+test(
+  "linearized with a decaying lr: momentumConvention 'pytorch' = PyTorch-form loop (1e-12); " + "'regimes' differs",
+  () => {
+    const schedule = powerSchedule({ lr: 0.5, p: 0.8, n0: 4, momentum: 0.7 });
+    const want = referenceSgd(problem, (n) => schedule.lr(n), 0.7, 5, 12, 0, 80);
+    const torch = collect(
+      linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12, momentumConvention: "pytorch" }),
+    ).losses;
+    const e = maxRelDiff(torch, want);
+    assert.ok(e <= 1e-12, `pytorch convention: ${e}`);
+    const classic = collect(linearized(problem, { schedule, batchSize: 5, nSteps: 80, seed: 12 })).losses;
+    assert.ok(maxRelDiff(classic, want) > 1e-3, "the conventions should differ under a decaying lr");
+    assert.throws(
+      () => collect(linearized(problem, { schedule, batchSize: 5, nSteps: 1, momentumConvention: "keras" as never })),
+      RangeError,
+    );
+  },
+);
 
 test("linearized adam = few-line Adam on the same batches (1e-12), constant and decaying lr", () => {
   let worst = 0;

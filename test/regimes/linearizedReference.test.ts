@@ -121,15 +121,19 @@ test("adam biasCorrection 'reference' = the reference's Adam, 1 − β^(t+1) (1e
   );
 });
 
-test("sgd with momentumConvention 'pytorch' and jacobi indexing 'reference' = the reference's SGD under its Jacobi schedule (1e-12)", () => {
-  const [lr, a, bb] = [0.4, 1, 0.5];
-  const want = sgdJacobiReference(lr, a, bb, 6, 8, 80);
-  const schedule = jacobiSchedule({ lr, a, b: bb, indexing: "reference" });
-  const opts = { schedule, batchSize: 6, nSteps: 80, seed: 8 };
-  const got = collect(linearized(problem, { ...opts, momentumConvention: "pytorch" })).losses;
-  const e = maxRelDiff(got, want);
-  assert.ok(e <= 1e-12, `reference conventions vs transcription: ${e}`);
-  // the project's classic convention on the same schedule is a different dynamics
-  const classic = collect(linearized(problem, opts)).losses;
-  assert.ok(maxRelDiff(classic, want) > 1e-3, `classic vs reference: ${maxRelDiff(classic, want)}`);
-});
+test(
+  "sgd with momentumConvention 'pytorch' and jacobi indexing 'reference' " +
+    "= the reference's SGD under its Jacobi schedule (1e-12)",
+  () => {
+    const [lr, a, bb] = [0.4, 1, 0.5];
+    const want = sgdJacobiReference(lr, a, bb, 6, 8, 80);
+    const schedule = jacobiSchedule({ lr, a, b: bb, indexing: "reference" });
+    const opts = { schedule, batchSize: 6, nSteps: 80, seed: 8 };
+    const got = collect(linearized(problem, { ...opts, momentumConvention: "pytorch" })).losses;
+    const e = maxRelDiff(got, want);
+    assert.ok(e <= 1e-12, `reference conventions vs transcription: ${e}`);
+    // the project's classic convention on the same schedule is a different dynamics
+    const classic = collect(linearized(problem, opts)).losses;
+    assert.ok(maxRelDiff(classic, want) > 1e-3, `classic vs reference: ${maxRelDiff(classic, want)}`);
+  },
+);

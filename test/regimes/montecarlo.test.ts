@@ -39,6 +39,7 @@ test("full = mean of 4000 linearized runs within 4 standard errors (N = 16, b = 
   assert.ok(controlZ > 20, `the batch noise should be resolved: ${controlZ}`);
   assert.ok(Math.abs(sum[0] / R - exact[0]) <= 1e-15 * exact[0]);
   console.log(
-    `# full vs mean of ${R} linearized runs: max |z| = ${worstZ.toFixed(2)} (tol 4); noiseless curve at ${controlZ.toFixed(0)} SE`,
+    `# full vs mean of ${R} linearized runs: max |z| = ${worstZ.toFixed(2)} (tol 4); ` +
+      `noiseless curve at ${controlZ.toFixed(0)} SE`,
   );
 });

@@ -22,6 +22,8 @@ import {
   type NetworkSetup,
 } from "../../lib/regimes/network.ts";
 import { divergenceBound } from "../../lib/regimes/divergence.ts";
+import type { GramStepKernel } from "../../lib/regimes/gramStep.ts";
+import type { HiddenStepKernel } from "../../lib/regimes/hiddenStep.ts";
 import { loadGramStepNative } from "../../lib/regimes/native/gramStep.ts";
 import { gramStepTs } from "../../lib/regimes/ts/gramStep.ts";
 import { loadHiddenStepNative } from "../../lib/regimes/native/hiddenStep.ts";
@@ -83,34 +85,38 @@ test("Gram regime = tfjs reference loop (float32, autodiff gradients, plain forw
   assert.ok(err <= 2e-5, `max relative difference ${err} (measured ~3e-7)`);
 });
 
-test("weights after training: tracked float64 W = tfjs-trained W, and a tfjs forward pass of them = the Gram outputs (float32)", () => {
-  const data = toyData(30, 6, 7);
-  const setup = prepareNetwork(data, initNetwork(6, 32, 8));
-  const opts: NetworkOptions = { schedule: constantSchedule(0.4, 0.8), batchSize: 4, nSteps: 40, seed: 5 };
-  const trainer = new NetworkTrainer(setup, { trackWeights: true });
-  const batches = batchSequence(data.N, 4, 40, 5, 0);
-  for (const B of batches) trainer.step(B, 0.4 * setup.lrScale, 0.8);
-  const mine = trainer.params();
-  const theirs = trainTfParams(setup, opts);
-  let scale = 0,
-    diff = 0;
-  for (let i = 0; i < mine.w1.length; i++) {
-    scale = Math.max(scale, Math.abs(mine.w1[i]));
-    diff = Math.max(diff, Math.abs(mine.w1[i] - theirs.w1[i]));
-  }
-  assert.ok(diff <= 1e-5 * scale, `W₁ differs by ${diff} (scale ${scale})`);
-  const fTf = forwardTf(mine, data.x, data.N);
-  const fGram = trainer.outputs();
-  const f64 = forward(mine, data.x, data.N);
-  for (let i = 0; i < data.N; i++) {
-    assert.ok(Math.abs(fGram[i] - f64[i]) <= 1e-12 * (1 + Math.abs(f64[i])), `float64 forward differs at ${i}`);
-    assert.ok(
-      Math.abs(fGram[i] - fTf[i]) <= 2e-5 * (1 + Math.abs(f64[i])),
-      `tfjs forward differs at ${i}: ${fGram[i]} vs ${fTf[i]}`,
-    );
-  }
-  assert.ok(Math.abs(trainer.loss() - halfMse(f64, data.y)) <= 1e-12 * trainer.loss());
-});
+test(
+  "weights after training: tracked float64 W = tfjs-trained W, " +
+    "and a tfjs forward pass of them = the Gram outputs (float32)",
+  () => {
+    const data = toyData(30, 6, 7);
+    const setup = prepareNetwork(data, initNetwork(6, 32, 8));
+    const opts: NetworkOptions = { schedule: constantSchedule(0.4, 0.8), batchSize: 4, nSteps: 40, seed: 5 };
+    const trainer = new NetworkTrainer(setup, { trackWeights: true });
+    const batches = batchSequence(data.N, 4, 40, 5, 0);
+    for (const B of batches) trainer.step(B, 0.4 * setup.lrScale, 0.8);
+    const mine = trainer.params();
+    const theirs = trainTfParams(setup, opts);
+    let scale = 0,
+      diff = 0;
+    for (let i = 0; i < mine.w1.length; i++) {
+      scale = Math.max(scale, Math.abs(mine.w1[i]));
+      diff = Math.max(diff, Math.abs(mine.w1[i] - theirs.w1[i]));
+    }
+    assert.ok(diff <= 1e-5 * scale, `W₁ differs by ${diff} (scale ${scale})`);
+    const fTf = forwardTf(mine, data.x, data.N);
+    const fGram = trainer.outputs();
+    const f64 = forward(mine, data.x, data.N);
+    for (let i = 0; i < data.N; i++) {
+      assert.ok(Math.abs(fGram[i] - f64[i]) <= 1e-12 * (1 + Math.abs(f64[i])), `float64 forward differs at ${i}`);
+      assert.ok(
+        Math.abs(fGram[i] - fTf[i]) <= 2e-5 * (1 + Math.abs(f64[i])),
+        `tfjs forward differs at ${i}: ${fGram[i]} vs ${fTf[i]}`,
+      );
+    }
+    assert.ok(Math.abs(trainer.loss() - halfMse(f64, data.y)) <= 1e-12 * trainer.loss());
+  },
+);
 
 test("lr_scale = N/λ_max(K_emp), applied by default and recorded; off reproduces lr = α", () => {
   const data = toyData(32, 5, 9);
@@ -346,7 +352,7 @@ test("divergence: every method stops where the rule says (recorded L > bound, or
 });
 
 test("Gram step: native = GEMM-then-pass reference (Q, Z, f, Σ(f − y)²) to 1e-13, ragged N, H, b ≤ 600", (t) => {
-  let native;
+  let native: GramStepKernel;
   try {
     native = loadGramStepNative();
   } catch (e) {
@@ -406,7 +412,7 @@ test("Gram step: native = GEMM-then-pass reference (Q, Z, f, Σ(f − y)²) to 1
 });
 
 test("hidden step: native = loops-and-GEMM reference (Δ, w₂, b₁, buffers, W₁) to 1e-13, ragged d, b ≤ 300", (t) => {
-  let native;
+  let native: HiddenStepKernel;
   try {
     native = loadHiddenStepNative();
   } catch (e) {

@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { spectralDiagonal } from "../../lib/regimes/spectralDiagonal.ts";
 import type { SdStepKernel } from "../../lib/regimes/sdStep.ts";
 import { sdStepKernel } from "../../lib/regimes/sdStepBackend.ts";
-import { sdStepTsKernel } from "../../lib/regimes/ts/sdStep.ts";
 import { loadSdStepWasm } from "../../lib/regimes/wasm/sdStep.ts";
 import { loadSdStepNative } from "../../lib/regimes/native/sdStep.ts";
 import { nativeFunction } from "../../lib/linalg/native/binding.ts";

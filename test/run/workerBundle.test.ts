@@ -58,7 +58,8 @@ test("bundled and tsx workers give identical rows (sd + linearized + full sweep 
       [
         BIN,
         "query",
-        "SELECT r.regime, r.tau, r.lr, r.replicate, r.status, c.step, c.loss FROM runs r JOIN curves c USING (run_id) ORDER BY ALL",
+        "SELECT r.regime, r.tau, r.lr, r.replicate, r.status, c.step, c.loss " +
+          "FROM runs r JOIN curves c USING (run_id) ORDER BY ALL",
         "--db",
         db,
         "--format",

@@ -108,7 +108,8 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await chart(page, name).waitFor({ timeout: 30_000 });
     const groups = mark
       ? `g[aria-label="${mark}"]`
-      : 'g[aria-label]:not([aria-label$="axis"]):not([aria-label$="tick"]):not([aria-label$="tick label"]):not([aria-label$="label"]):not([aria-label$="grid"]):not([aria-label="frame"]):not([aria-label="facet"])';
+      : 'g[aria-label]:not([aria-label$="axis"]):not([aria-label$="tick"]):not([aria-label$="tick label"])' +
+        ':not([aria-label$="label"]):not([aria-label$="grid"]):not([aria-label="frame"]):not([aria-label="facet"])';
     return page.locator(`svg.${name} ${groups} *:not(g):not(title)`).count();
   }
 
@@ -191,77 +192,83 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await finish(v, "index");
   });
 
-  test("regimes: curves of every regime with a band and the asymptote; spectrum panels; every Input redraws", async () => {
-    const v = await visit("/regimes");
-    const { page } = v;
-    // the synthetic problem has exact exponents, hence an asymptote in every profile
-    const dataSet = page
-      .locator("form")
-      .filter({ has: page.locator("label", { hasText: "data set" }) })
-      .locator("select");
-    await dataSet.waitFor({ timeout: 20_000 });
-    const labels0 = await dataSet.locator("option").allTextContents();
-    assert.ok(
-      labels0.some((l) => l.startsWith("mnist")) && labels0.some((l) => l.startsWith("diamonds")),
-      `data sets: ${labels0}`,
-    );
-    await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("synthetic"))! });
-    await page.waitForFunction(
-      () =>
-        document
-          .querySelector("svg.regimes-curves")
-          ?.closest(".card")
-          ?.querySelector("h2")
-          ?.textContent?.includes("synthetic"),
-      null,
-      { timeout: 10_000 },
-    );
-    assert.ok((await marks(page, "regimes-curves", "line")) >= 5, "linearized, full, SD τ=±1 and an asymptote");
-    assert.ok((await marks(page, "regimes-curves", "area")) >= 1, "the replicate band");
-    assert.ok((await marks(page, "regimes-lambda", "line")) >= 2, "spectrum and its fit");
-    assert.ok((await marks(page, "regimes-tail", "line")) >= 2, "tail and its fit");
-    const legend = await page.locator(".regimes-curves-figure, figure:has(svg.regimes-curves)").first().innerText();
-    assert.match(legend, /linearized/);
-    assert.match(legend, /theory τ = -1/);
-    const labels = await page.locator('svg.regimes-curves g[aria-label$="-axis label"] text').allTextContents();
-    assert.ok(
-      labels.some((t) => t.includes("step")) && labels.some((t) => t.includes("loss")),
-      `axis labels: ${labels}`,
-    );
-    await page.screenshot({ path: join(screenshots, "regimes-initial.png"), fullPage: true });
-    await changes(page, "batch size b", otherRadio, ["regimes-curves"]);
-    await changes(page, "learning rate α", pickRadio("0.5"), ["regimes-curves"]);
-    await changes(page, "momentum β", otherRadio, ["regimes-curves"]);
-    await changes(page, "regimes", toggleFirstCheckbox, ["regimes-curves"]);
-    await changes(page, "axes", toggleFirstCheckbox, ["regimes-curves"]);
-    await page.screenshot({ path: join(screenshots, "regimes-changed.png"), fullPage: true });
-    await changes(
-      page,
-      "data set",
-      async () => void (await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! })),
-      ["regimes-curves", "regimes-lambda"],
-    );
-    assert.ok((await marks(page, "regimes-curves", "line")) >= 4, "network, linearized, full, SD τ=±1");
-    assert.match(await page.locator("figure:has(svg.regimes-curves)").first().innerText(), /network/);
-    await finish(v, "regimes");
-  });
+  test(
+    "regimes: curves of every regime with a band and the asymptote; spectrum panels; " + "every Input redraws",
+    async () => {
+      const v = await visit("/regimes");
+      const { page } = v;
+      // the synthetic problem has exact exponents, hence an asymptote in every profile
+      const dataSet = page
+        .locator("form")
+        .filter({ has: page.locator("label", { hasText: "data set" }) })
+        .locator("select");
+      await dataSet.waitFor({ timeout: 20_000 });
+      const labels0 = await dataSet.locator("option").allTextContents();
+      assert.ok(
+        labels0.some((l) => l.startsWith("mnist")) && labels0.some((l) => l.startsWith("diamonds")),
+        `data sets: ${labels0}`,
+      );
+      await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("synthetic"))! });
+      await page.waitForFunction(
+        () =>
+          document
+            .querySelector("svg.regimes-curves")
+            ?.closest(".card")
+            ?.querySelector("h2")
+            ?.textContent?.includes("synthetic"),
+        null,
+        { timeout: 10_000 },
+      );
+      assert.ok((await marks(page, "regimes-curves", "line")) >= 5, "linearized, full, SD τ=±1 and an asymptote");
+      assert.ok((await marks(page, "regimes-curves", "area")) >= 1, "the replicate band");
+      assert.ok((await marks(page, "regimes-lambda", "line")) >= 2, "spectrum and its fit");
+      assert.ok((await marks(page, "regimes-tail", "line")) >= 2, "tail and its fit");
+      const legend = await page.locator(".regimes-curves-figure, figure:has(svg.regimes-curves)").first().innerText();
+      assert.match(legend, /linearized/);
+      assert.match(legend, /theory τ = -1/);
+      const labels = await page.locator('svg.regimes-curves g[aria-label$="-axis label"] text').allTextContents();
+      assert.ok(
+        labels.some((t) => t.includes("step")) && labels.some((t) => t.includes("loss")),
+        `axis labels: ${labels}`,
+      );
+      await page.screenshot({ path: join(screenshots, "regimes-initial.png"), fullPage: true });
+      await changes(page, "batch size b", otherRadio, ["regimes-curves"]);
+      await changes(page, "learning rate α", pickRadio("0.5"), ["regimes-curves"]);
+      await changes(page, "momentum β", otherRadio, ["regimes-curves"]);
+      await changes(page, "regimes", toggleFirstCheckbox, ["regimes-curves"]);
+      await changes(page, "axes", toggleFirstCheckbox, ["regimes-curves"]);
+      await page.screenshot({ path: join(screenshots, "regimes-changed.png"), fullPage: true });
+      await changes(
+        page,
+        "data set",
+        async () => void (await dataSet.selectOption({ label: labels0.find((l) => l.startsWith("mnist"))! })),
+        ["regimes-curves", "regimes-lambda"],
+      );
+      assert.ok((await marks(page, "regimes-curves", "line")) >= 4, "network, linearized, full, SD τ=±1");
+      assert.match(await page.locator("figure:has(svg.regimes-curves)").first().innerText(), /network/);
+      await finish(v, "regimes");
+    },
+  );
 
-  test("regions: the (α, β) grid per batch size with diverged cells and the theory's curves; every Input redraws", async () => {
-    const v = await visit("/regions");
-    const { page } = v;
-    const rects = await marks(page, "regions-grid", "rect");
-    assert.ok(rects >= 100, `grid cells: ${rects}`);
-    assert.ok((await marks(page, "regions-grid", "dot")) >= 10, "diverged cells and observed boundary");
-    assert.ok((await marks(page, "regions-grid", "line")) >= 6, "α_crit, edge and asymptote curves");
-    assert.ok((await marks(page, "regions-compare", "dot")) >= 5, "observed vs predicted");
-    const facets = await page.locator('svg.regions-grid g[aria-label="fx-axis tick label"] text').allTextContents();
-    assert.deepEqual(facets, ["b = 1", "b = 10"]);
-    await changes(page, "runs", toggleFirstCheckbox, ["regions-grid"]);
-    await changes(page, "overlays", toggleFirstCheckbox, ["regions-grid"]);
-    await changes(page, "colour", otherRadio, ["regions-grid"]);
-    if ((await optionCount(page, "experiment")) > 1) await changes(page, "experiment", otherSelect, ["regions-grid"]);
-    await finish(v, "regions");
-  });
+  test(
+    "regions: the (α, β) grid per batch size with diverged cells and the theory's curves; " + "every Input redraws",
+    async () => {
+      const v = await visit("/regions");
+      const { page } = v;
+      const rects = await marks(page, "regions-grid", "rect");
+      assert.ok(rects >= 100, `grid cells: ${rects}`);
+      assert.ok((await marks(page, "regions-grid", "dot")) >= 10, "diverged cells and observed boundary");
+      assert.ok((await marks(page, "regions-grid", "line")) >= 6, "α_crit, edge and asymptote curves");
+      assert.ok((await marks(page, "regions-compare", "dot")) >= 5, "observed vs predicted");
+      const facets = await page.locator('svg.regions-grid g[aria-label="fx-axis tick label"] text').allTextContents();
+      assert.deepEqual(facets, ["b = 1", "b = 10"]);
+      await changes(page, "runs", toggleFirstCheckbox, ["regions-grid"]);
+      await changes(page, "overlays", toggleFirstCheckbox, ["regions-grid"]);
+      await changes(page, "colour", otherRadio, ["regions-grid"]);
+      if ((await optionCount(page, "experiment")) > 1) await changes(page, "experiment", otherSelect, ["regions-grid"]);
+      await finish(v, "regions");
+    },
+  );
 
   test("momentum: 2-D optimum, L(β) profiles, both conditions mapped; every Input redraws", async () => {
     const v = await visit("/momentum");
@@ -294,26 +301,30 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
     await finish(v, "budget");
   });
 
-  test("phases: every experiment on the phase diagram, measured vs predicted exponents, the transition; every Input redraws", async () => {
-    const v = await visit("/phases");
-    const { page } = v;
-    assert.ok((await marks(page, "phases-diagram", "dot")) >= 4, "problems placed");
-    assert.ok((await marks(page, "phases-exponents", "dot")) >= 5, "measured exponents");
-    assert.ok((await marks(page, "phases-transition", "line")) >= 2, "curve and both laws");
-    await changes(
-      page,
-      "ζ axis up to",
-      async (f) => {
-        const number = f.locator("input[type=number]");
-        await number.fill("5");
-        await number.press("Enter");
-      },
-      ["phases-diagram"],
-    );
-    await changes(page, "regimes", toggleFirstCheckbox, ["phases-exponents"]);
-    if ((await optionCount(page, "problem")) > 1) await changes(page, "problem", otherSelect, ["phases-transition"]);
-    await finish(v, "phases");
-  });
+  test(
+    "phases: every experiment on the phase diagram, measured vs predicted exponents, the transition; " +
+      "every Input redraws",
+    async () => {
+      const v = await visit("/phases");
+      const { page } = v;
+      assert.ok((await marks(page, "phases-diagram", "dot")) >= 4, "problems placed");
+      assert.ok((await marks(page, "phases-exponents", "dot")) >= 5, "measured exponents");
+      assert.ok((await marks(page, "phases-transition", "line")) >= 2, "curve and both laws");
+      await changes(
+        page,
+        "ζ axis up to",
+        async (f) => {
+          const number = f.locator("input[type=number]");
+          await number.fill("5");
+          await number.press("Enter");
+        },
+        ["phases-diagram"],
+      );
+      await changes(page, "regimes", toggleFirstCheckbox, ["phases-exponents"]);
+      if ((await optionCount(page, "problem")) > 1) await changes(page, "problem", otherSelect, ["phases-transition"]);
+      await finish(v, "phases");
+    },
+  );
 
   test("explorer: the engine recomputes the SD curve and the theory when a slider moves", async () => {
     const v = await visit("/explorer");

@@ -63,48 +63,51 @@ catch (e) { console.log(/lock/i.test(e.message) ? "locked" : "error: " + e.messa
   return p.stdout.trim() || p.stderr;
 }
 
-test("no request: nothing is copied; a request: the snapshot holds exactly the committed runs, WAL included", async () => {
-  const db = join(dir, "a.duckdb");
-  const s = await Store.open(db);
-  await s.startStreaming();
-  await addRun(s, 1);
-  await addRun(s, 2);
-  await s.commit([finished(1), finished(2)]);
-  assert.equal(s.snapshotRequested(), false);
-  assert.equal(await s.serveSnapshot(), false);
-  assert.equal(existsSync(join(snapshotDir(db), "latest.json")), false);
+test(
+  "no request: nothing is copied; " + "a request: the snapshot holds exactly the committed runs, WAL included",
+  async () => {
+    const db = join(dir, "a.duckdb");
+    const s = await Store.open(db);
+    await s.startStreaming();
+    await addRun(s, 1);
+    await addRun(s, 2);
+    await s.commit([finished(1), finished(2)]);
+    assert.equal(s.snapshotRequested(), false);
+    assert.equal(await s.serveSnapshot(), false);
+    assert.equal(existsSync(join(snapshotDir(db), "latest.json")), false);
 
-  const asked = snapshotReader.request(db);
-  assert.equal(snapshotReader.ready(db, asked), null);
-  assert.equal(s.snapshotRequested(), true);
-  assert.equal(await s.serveSnapshot(), true);
-  assert.equal(s.snapshotRequested(), false, "the request is consumed");
-  // after the snapshot: one more run committed, one started (uncommitted rows are never in a snapshot)
-  await addRun(s, 3);
-  await s.commit([finished(3)]);
-  await addRun(s, 4);
+    const asked = snapshotReader.request(db);
+    assert.equal(snapshotReader.ready(db, asked), null);
+    assert.equal(s.snapshotRequested(), true);
+    assert.equal(await s.serveSnapshot(), true);
+    assert.equal(s.snapshotRequested(), false, "the request is consumed");
+    // after the snapshot: one more run committed, one started (uncommitted rows are never in a snapshot)
+    await addRun(s, 3);
+    await s.commit([finished(3)]);
+    await addRun(s, 4);
 
-  const snap = snapshotReader.ready(db, asked);
-  assert.ok(snap, "published");
-  assert.ok(snap.takenAt >= asked);
-  // nothing was checkpointed since the store opened: the runs live in the WAL, which the copy must carry
-  assert.ok(snap.wal && existsSync(`${snap.file}.wal`), "the WAL was copied");
-  assert.equal(snapshotReader.ready(db, snap.takenAt + 1), null, "too old for a later request");
-  const seen = await contents(snap.file);
-  assert.deepEqual(seen.runs, [
-    { run_id: 1, status: "done" },
-    { run_id: 2, status: "done" },
-  ]);
-  const expected = [1, 2].flatMap((id) => [0, 1, 2].map((i) => ({ run_id: id, step: i, loss: id + 1 / (i + 1) })));
-  assert.deepEqual(seen.curves, expected);
-  // the writer still holds its file (DuckDB's lock would drop if this process closed a descriptor of it)
-  assert.equal(probeFromOtherProcess(db), "locked");
-  assert.equal(s.snapshotStats.served, 1);
-  await s.commit([]);
-  await s.close();
-  assert.equal(existsSync(snapshotDir(db)), false, "the writer removes its copies when it closes");
-  assert.equal(probeFromOtherProcess(db), "open");
-});
+    const snap = snapshotReader.ready(db, asked);
+    assert.ok(snap, "published");
+    assert.ok(snap.takenAt >= asked);
+    // nothing was checkpointed since the store opened: the runs live in the WAL, which the copy must carry
+    assert.ok(snap.wal && existsSync(`${snap.file}.wal`), "the WAL was copied");
+    assert.equal(snapshotReader.ready(db, snap.takenAt + 1), null, "too old for a later request");
+    const seen = await contents(snap.file);
+    assert.deepEqual(seen.runs, [
+      { run_id: 1, status: "done" },
+      { run_id: 2, status: "done" },
+    ]);
+    const expected = [1, 2].flatMap((id) => [0, 1, 2].map((i) => ({ run_id: id, step: i, loss: id + 1 / (i + 1) })));
+    assert.deepEqual(seen.curves, expected);
+    // the writer still holds its file (DuckDB's lock would drop if this process closed a descriptor of it)
+    assert.equal(probeFromOtherProcess(db), "locked");
+    assert.equal(s.snapshotStats.served, 1);
+    await s.commit([]);
+    await s.close();
+    assert.equal(existsSync(snapshotDir(db)), false, "the writer removes its copies when it closes");
+    assert.equal(probeFromOtherProcess(db), "open");
+  },
+);
 
 test("duty cap: after a copy of s ms the next waits s·(1/DUTY − 1) ms; two copies are kept", async () => {
   const db = join(dir, "b.duckdb");
@@ -149,47 +152,51 @@ test("a new writer drops stale copies but keeps a pending request", async () => 
   await s.close();
 });
 
-test("reader: the file itself when free (stale snapshot files cleared); a holder that serves nothing → error after the wait", async () => {
-  const db = join(dir, "d.duckdb");
-  const s = await Store.open(db);
-  await s.close();
-  snapshotReader.request(db);
-  const free = await openForReading(db, { waitS: 5 });
-  assert.equal(free.snapshotAt, null);
-  await free.store.close();
-  assert.equal(existsSync(snapshotDir(db)), false, "a request nobody would serve is withdrawn");
+test(
+  "reader: the file itself when free (stale snapshot files cleared); " +
+    "a holder that serves nothing → error after the wait",
+  async () => {
+    const db = join(dir, "d.duckdb");
+    const s = await Store.open(db);
+    await s.close();
+    snapshotReader.request(db);
+    const free = await openForReading(db, { waitS: 5 });
+    assert.equal(free.snapshotAt, null);
+    await free.store.close();
+    assert.equal(existsSync(snapshotDir(db)), false, "a request nobody would serve is withdrawn");
 
-  // another program holds the file read-write and serves no snapshot
-  const holder = spawn(
-    process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      `import { DuckDBInstance } from "@duckdb/node-api";
+    // another program holds the file read-write and serves no snapshot
+    const holder = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { DuckDBInstance } from "@duckdb/node-api";
 const db = await DuckDBInstance.create(process.argv[1]); console.log("holding");
 process.stdin.on("end", () => { db.closeSync(); process.exit(0); }); process.stdin.resume();`,
-      db,
-    ],
-    { cwd: projectRoot, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  await new Promise<void>((res) => holder.stdout!.once("data", () => res()));
-  const t0 = performance.now();
-  await assert.rejects(
-    openForReading(db, { waitS: 0.6 }),
-    (e: unknown) =>
-      e instanceof StoreError &&
-      e.kind === "locked" &&
-      e.message.includes(db) &&
-      /no snapshot of it came within 0\.6 s/.test(e.message),
-  );
-  assert.ok(performance.now() - t0 >= 600, "waited the whole bound");
-  // a writer (a sweep starting) gives up at once without a wait, and waits for the holder with one
-  await assert.rejects(Store.open(db, { lockWaitMs: 0 }), (e: unknown) => (e as StoreError).kind === "locked");
-  const writer = Store.open(db, { lockWaitMs: 20_000 });
-  holder.stdin!.end();
-  await new Promise((res) => holder.once("exit", res));
-  await (await writer).close();
-  const after = await openForReading(db, { waitS: 5 });
-  assert.equal(after.snapshotAt, null);
-  await after.store.close();
-});
+        db,
+      ],
+      { cwd: projectRoot, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    await new Promise<void>((res) => holder.stdout!.once("data", () => res()));
+    const t0 = performance.now();
+    await assert.rejects(
+      openForReading(db, { waitS: 0.6 }),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.kind === "locked" &&
+        e.message.includes(db) &&
+        /no snapshot of it came within 0\.6 s/.test(e.message),
+    );
+    assert.ok(performance.now() - t0 >= 600, "waited the whole bound");
+    // a writer (a sweep starting) gives up at once without a wait, and waits for the holder with one
+    await assert.rejects(Store.open(db, { lockWaitMs: 0 }), (e: unknown) => (e as StoreError).kind === "locked");
+    const writer = Store.open(db, { lockWaitMs: 20_000 });
+    holder.stdin!.end();
+    await new Promise((res) => holder.once("exit", res));
+    await (await writer).close();
+    const after = await openForReading(db, { waitS: 5 });
+    assert.equal(after.snapshotAt, null);
+    await after.store.close();
+  },
+);

@@ -30,7 +30,8 @@ test("schema: every table is created; reopening keeps rows; running runs are rec
   const s = await Store.open(path);
   const names = (
     await s.rows(
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1",
+      "SELECT table_name FROM information_schema.tables " +
+        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1",
     )
   ).map((r) => r.table_name);
   assert.deepEqual(names, TABLES.map((t) => t.name).sort());
