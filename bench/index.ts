@@ -12,7 +12,8 @@ const files = readdirSync(here)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 console.log(
-  `powerlaw-sgd benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} ×${os.cpus().length}, ${new Date().toISOString()}`,
+  `powerlaw-sgd benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} ×${os.cpus().length}, ` +
+    new Date().toISOString(),
 );
 for (const file of files) {
   console.log(`\n## ${file.replace(".bench.ts", "")}`);

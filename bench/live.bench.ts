@@ -64,7 +64,8 @@ async function ingest(): Promise<void> {
   }
   const ms = performance.now() - t;
   console.log(
-    `ingest: ${(total / (ms / 1000)).toExponential(2)} curve points/s through onEvent (${total} points in ${ms.toFixed(0)} ms)`,
+    `ingest: ${(total / (ms / 1000)).toExponential(2)} curve points/s through onEvent ` +
+      `(${total} points in ${ms.toFixed(0)} ms)`,
   );
   await sink.close();
 }
@@ -114,7 +115,9 @@ export async function snapshotCost(nRuns: number): Promise<void> {
   }
   const snap = sink.snapshot();
   console.log(
-    `snapshot of ${nRuns} runs: ${(sink.lastBytes / 1e6).toFixed(2)} MB, ${snap.n_points} points (per decade: running ${snap.per_decade.running}, finished ${snap.per_decade.finished}), ${best.toFixed(1)} ms to serialize and write`,
+    `snapshot of ${nRuns} runs: ${(sink.lastBytes / 1e6).toFixed(2)} MB, ${snap.n_points} points ` +
+      `(per decade: running ${snap.per_decade.running}, finished ${snap.per_decade.finished}), ` +
+      `${best.toFixed(1)} ms to serialize and write`,
   );
   await sink.close();
 }
@@ -139,7 +142,8 @@ async function sweep(withSink: boolean): Promise<number> {
   const s = (performance.now() - t) / 1000;
   if (sink)
     console.log(
-      `  (sink: ${sink.writes} snapshots, last ${(sink.lastBytes / 1e3).toFixed(0)} kB in ${sink.lastWriteMs.toFixed(1)} ms)`,
+      `  (sink: ${sink.writes} snapshots, ` +
+        `last ${(sink.lastBytes / 1e3).toFixed(0)} kB in ${sink.lastWriteMs.toFixed(1)} ms)`,
     );
   return s;
 }
@@ -155,7 +159,8 @@ export async function run(): Promise<void> {
     live = Math.min(live, await sweep(true));
   }
   console.log(
-    `SD sweep 40 runs × 2e5 steps (record all): ${plain.toFixed(2)} s without the sink, ${live.toFixed(2)} s with it (${(((live - plain) / plain) * 100).toFixed(1)} %)`,
+    `SD sweep 40 runs × 2e5 steps (record all): ${plain.toFixed(2)} s without the sink, ` +
+      `${live.toFixed(2)} s with it (${(((live - plain) / plain) * 100).toFixed(1)} %)`,
   );
 }
 

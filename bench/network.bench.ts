@@ -111,7 +111,8 @@ export async function run(): Promise<void> {
     const setup = prepareNetwork(data, params, { ntk: K });
     const tPrep = (performance.now() - t0) / 1000;
     console.log(
-      `N = ${N}: empirical NTK ${tNtk.toFixed(2)} s (target ${N <= 1000 ? "≤ 2" : "≤ 30"} s), analytic NTK ${tAn.toFixed(2)} s, ` +
+      `N = ${N}: empirical NTK ${tNtk.toFixed(2)} s (target ${N <= 1000 ? "≤ 2" : "≤ 30"} s), ` +
+        `analytic NTK ${tAn.toFixed(2)} s, ` +
         `setup (Gram Ĝ, Z₀, λ_max by power iteration) ${tPrep.toFixed(2)} s, lr_scale ${setup.lrScale.toFixed(4)}`,
     );
     const big = N > 1000;
@@ -121,8 +122,10 @@ export async function run(): Promise<void> {
       const tfs = timeIt(tfStep(setup, b), 1, big ? 2 : 3, 0);
       console.log(
         `  b = ${String(b).padStart(3)}: Gram ${(1 / gram).toFixed(1)} steps/s (${(gram * 1e3).toFixed(1)} ms); ` +
-          `float64 forward pass ${(1 / fwd).toFixed(2)} steps/s (${(fwd * 1e3).toFixed(0)} ms) → ×${(fwd / gram).toFixed(1)}; ` +
-          `tfjs-${backend} reference loop ${(1 / tfs).toFixed(2)} steps/s (${(tfs * 1e3).toFixed(0)} ms) → ×${(tfs / gram).toFixed(1)}` +
+          `float64 forward pass ${(1 / fwd).toFixed(2)} steps/s (${(fwd * 1e3).toFixed(0)} ms) ` +
+          `→ ×${(fwd / gram).toFixed(1)}; ` +
+          `tfjs-${backend} reference loop ${(1 / tfs).toFixed(2)} steps/s (${(tfs * 1e3).toFixed(0)} ms) ` +
+          `→ ×${(tfs / gram).toFixed(1)}` +
           (b === 10 ? " (target ≥ 10×)" : ""),
       );
     }

@@ -14,12 +14,14 @@ export async function run(): Promise<void> {
   const blocked = seconds(() => haarOrthogonal(n, 1));
   const unblocked = seconds(() => haarOrthogonal(n, 1, { blockSize: n }));
   console.log(
-    `Haar n = ${n}: blocked ${blocked.toFixed(2)} s, unblocked ${unblocked.toFixed(2)} s  (×${(unblocked / blocked).toFixed(1)})`,
+    `Haar n = ${n}: blocked ${blocked.toFixed(2)} s, unblocked ${unblocked.toFixed(2)} s  ` +
+      `(×${(unblocked / blocked).toFixed(1)})`,
   );
   for (const N of [1000, 3000]) {
     const t = seconds(() => syntheticDense({ N, nu: 1.5, kappa: 1, seed: 0 }));
     console.log(
-      `syntheticDense N = ${N}: ${t.toFixed(2)} s (Haar QR + SYRK, ≈ ${((4 * N ** 3) / t / 1e9).toFixed(1)} GFLOP/s effective)`,
+      `syntheticDense N = ${N}: ${t.toFixed(2)} s ` +
+        `(Haar QR + SYRK, ≈ ${((4 * N ** 3) / t / 1e9).toFixed(1)} GFLOP/s effective)`,
     );
   }
 }

@@ -190,7 +190,8 @@ async function options(): Promise<void> {
   );
   console.log(`  snapshot (copy of file + WAL):              ${snap.toFixed(1)} ms  ratio ${(snap / keep).toFixed(1)}`);
   console.log(
-    `  COPY FROM DATABASE to an attached file:     ${copyDb.toFixed(1)} ms  ratio to snapshot ${(copyDb / snap).toFixed(1)}`,
+    `  COPY FROM DATABASE to an attached file:     ${copyDb.toFixed(1)} ms  ` +
+      `ratio to snapshot ${(copyDb / snap).toFixed(1)}`,
   );
 }
 

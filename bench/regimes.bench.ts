@@ -154,7 +154,8 @@ function benchFull(): void {
   const madds = dyn.multiplyAddsPerStep;
   const directMadds = 4 * N * N * N;
   console.log(
-    `full      N=${N} b=${b} (${kernels.name} kernels): ${perStep.toFixed(3)} s/step (mean of ${steps}; setup ${(setupMs / 1000).toFixed(1)} s)` +
+    `full      N=${N} b=${b} (${kernels.name} kernels): ${perStep.toFixed(3)} s/step ` +
+      `(mean of ${steps}; setup ${(setupMs / 1000).toFixed(1)} s)` +
       `  target ≤ 0.15: ${perStep <= 0.15 ? "met" : "MISSED"}; L=${dyn.loss().toExponential(3)}`,
   );
   console.log(

@@ -91,10 +91,12 @@ async function storeThroughput(): Promise<void> {
   const chunkRate = (runs * T) / (chunk.value / 1000);
   const naiveRate = ((runs / 4) * T) / (naive.value / 1000);
   console.log(
-    `store, chunk appender:   ${fmt(chunkRate)} curve rows/s (${runs * T} rows incl. run rows and 10 status commits; target ≥ 1e6)`,
+    `store, chunk appender:   ${fmt(chunkRate)} curve rows/s ` +
+      `(${runs * T} rows incl. run rows and 10 status commits; target ≥ 1e6)`,
   );
   console.log(
-    `store, row appender:     ${fmt(naiveRate)} rows/s (same table, one call per value)  → chunk/row = ${(chunkRate / naiveRate).toFixed(1)}×`,
+    `store, row appender:     ${fmt(naiveRate)} rows/s (same table, one call per value)  ` +
+      `→ chunk/row = ${(chunkRate / naiveRate).toFixed(1)}×`,
   );
 }
 
@@ -176,10 +178,13 @@ async function overhead(): Promise<void> {
   line("CLI `sd`, --concurrency 1 (new process)", c1.ms);
   line(`CLI \`sd\`, --concurrency ${cores} (new process)`, cN.ms);
   console.log(
-    `  of which fixed costs: process start to --help ${(help.ms / 1000).toFixed(2)} s; store stage ${r1.value.storeSeconds.toFixed(3)} s for ${r1.value.curveRows} rows (${fmt(r1.value.curveRows / r1.value.storeSeconds)} rows/s while the sweep runs)`,
+    `  of which fixed costs: process start to --help ${(help.ms / 1000).toFixed(2)} s; ` +
+      `store stage ${r1.value.storeSeconds.toFixed(3)} s for ${r1.value.curveRows} rows ` +
+      `(${fmt(r1.value.curveRows / r1.value.storeSeconds)} rows/s while the sweep runs)`,
   );
   console.log(
-    `  runner overhead over direct (1 worker, in process): ${(((r1.ms - d.ms) / d.ms) * 100).toFixed(0)}% (target ≤ 20%)`,
+    `  runner overhead over direct (1 worker, in process): ${(((r1.ms - d.ms) / d.ms) * 100).toFixed(0)}% ` +
+      "(target ≤ 20%)",
   );
 }
 

@@ -16,8 +16,10 @@ export async function budgetMembers(ctx: SiteContext): Promise<Record<string, Ui
   const { infos } = await problemInfos(ctx.store, names);
   const c = await ctx.store.columns(`
     WITH r AS (
-      SELECT r.run_id, r.experiment, r.regime, r.tau, r.batch_size, r.lr, coalesce(r.momentum, 0) AS momentum, r.status, p.loss0,
-        min(r.batch_size) OVER (PARTITION BY r.experiment) * max(r.n_steps) OVER (PARTITION BY r.experiment) AS max_budget
+      SELECT r.run_id, r.experiment, r.regime, r.tau, r.batch_size, r.lr, coalesce(r.momentum, 0) AS momentum,
+        r.status, p.loss0,
+        min(r.batch_size) OVER (PARTITION BY r.experiment) * max(r.n_steps) OVER (PARTITION BY r.experiment)
+          AS max_budget
       FROM runs r JOIN problems p ON p.problem = r.problem
       WHERE r.experiment IN ${sqlList(names)} AND r.status IN ('done', 'diverged')
     )

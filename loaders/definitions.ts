@@ -81,7 +81,8 @@ export function loadDefinitions(profile: Profile = currentProfile(), dir = exper
     }
     if (seen.has(parsed.value.experiment))
       problems.push(
-        `${f}: experiment name ${JSON.stringify(parsed.value.experiment)} is also used by ${seen.get(parsed.value.experiment)}`,
+        `${f}: experiment name ${JSON.stringify(parsed.value.experiment)} ` +
+          `is also used by ${seen.get(parsed.value.experiment)}`,
       );
     seen.set(parsed.value.experiment, f);
     out.push({

@@ -119,9 +119,9 @@ async function finishedCount(
   version: string,
   hashes: readonly string[],
 ): Promise<number> {
-  const [{ n }] =
-    await store.rows(`SELECT count(DISTINCT config_hash)::INTEGER AS n FROM runs WHERE experiment = ${sqlString(experiment)}
-    AND code_version = ${sqlString(version)} AND status IN ('done', 'diverged') AND config_hash IN ${inList(hashes)}`);
+  const [{ n }] = await store.rows(`SELECT count(DISTINCT config_hash)::INTEGER AS n FROM runs
+    WHERE experiment = ${sqlString(experiment)} AND code_version = ${sqlString(version)}
+    AND status IN ('done', 'diverged') AND config_hash IN ${inList(hashes)}`);
   return Number(n);
 }
 
@@ -207,7 +207,8 @@ export async function ensureExperiments(
       writeState(db, state);
       const seconds = (performance.now() - t0) / 1000;
       log(
-        `site: ${d.name}: ${summary.total} runs, ${summary.skipped} cached, ${computed} computed (${summary.done} done, ${summary.diverged} diverged, ${summary.failed} failed)` +
+        `site: ${d.name}: ${summary.total} runs, ${summary.skipped} cached, ${computed} computed ` +
+          `(${summary.done} done, ${summary.diverged} diverged, ${summary.failed} failed)` +
           `${pruned ? `, ${pruned} stale pruned` : ""} in ${seconds.toFixed(1)} s`,
       );
       results.push({

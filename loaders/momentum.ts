@@ -31,7 +31,8 @@ export interface GridCell {
 export async function momentumGrid(ctx: SiteContext, names: readonly string[]): Promise<GridCell[]> {
   return ctx.store.rows<GridCell>(`
     SELECT r.experiment, r.problem, p.nu, p.kappa, r.batch_size, r.lr, coalesce(r.momentum, 0) AS momentum,
-      (r.status = 'diverged')::INTEGER AS diverged, CASE WHEN r.status = 'done' THEN r.final_loss END AS final_loss, p.loss0, r.n_steps
+      (r.status = 'diverged')::INTEGER AS diverged, CASE WHEN r.status = 'done' THEN r.final_loss END AS final_loss,
+      p.loss0, r.n_steps
     FROM runs r JOIN problems p ON p.problem = r.problem
     WHERE r.experiment IN ${sqlList(names)} AND r.status IN ('done', 'diverged') AND r.regime = 'sd'
     ORDER BY r.experiment, r.batch_size, r.momentum, r.lr`);

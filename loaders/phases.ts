@@ -68,11 +68,13 @@ async function meanCurves(ctx: SiteContext, names: readonly string[]): Promise<M
     WITH r AS (
       SELECT run_id, experiment, problem, regime, tau, batch_size, lr, coalesce(momentum, 0) AS momentum, n_steps,
         count(*) OVER (PARTITION BY experiment, problem, regime, tau, batch_size, lr, momentum) AS reps,
-        sum((status = 'diverged')::INTEGER) OVER (PARTITION BY experiment, problem, regime, tau, batch_size, lr, momentum) AS div
+        sum((status = 'diverged')::INTEGER)
+          OVER (PARTITION BY experiment, problem, regime, tau, batch_size, lr, momentum) AS div
       FROM runs WHERE experiment IN ${sqlList(names)} AND status IN ('done', 'diverged') AND coalesce(momentum, 0) = 0
         AND (record LIKE 'log:%' OR record = 'all')
     )
-    SELECT r.experiment, r.problem, r.regime, r.tau, r.batch_size, r.lr, r.momentum, r.n_steps, c.step, avg(c.loss) AS loss
+    SELECT r.experiment, r.problem, r.regime, r.tau, r.batch_size, r.lr, r.momentum, r.n_steps, c.step,
+      avg(c.loss) AS loss
     FROM curves c JOIN r USING (run_id) WHERE r.div = 0 AND c.step > 0
     GROUP BY ALL HAVING count(*) = any_value(r.reps)
     ORDER BY r.experiment, r.regime, r.tau, r.batch_size, r.lr, c.step`);

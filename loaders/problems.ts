@@ -103,7 +103,8 @@ export async function problemInfos(
     loss0: number;
     experiments: string[];
   }>(
-    `SELECT p.problem, p.kind, p.dataset, p.N, p.nu, p.kappa, p.loss0, list(DISTINCT r.experiment ORDER BY r.experiment) AS experiments
+    `SELECT p.problem, p.kind, p.dataset, p.N, p.nu, p.kappa, p.loss0,
+       list(DISTINCT r.experiment ORDER BY r.experiment) AS experiments
      FROM problems p JOIN runs r ON r.problem = p.problem WHERE r.experiment IN ${sqlList(experiments)}
      GROUP BY ALL ORDER BY p.dataset, p.N, p.problem`,
   );

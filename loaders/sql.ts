@@ -71,7 +71,10 @@ export async function sqlMembers(ctx: SiteContext): Promise<Record<string, Uint8
   const thinned = (perDecade: number) => `
     SELECT run_id, step, loss FROM (
       SELECT c.run_id, c.step, c.loss,
-        row_number() OVER (PARTITION BY c.run_id, CASE WHEN c.step = 0 THEN -1 ELSE floor(log10(c.step) * ${perDecade}) END ORDER BY c.step) AS rn,
+        row_number() OVER (
+          PARTITION BY c.run_id, CASE WHEN c.step = 0 THEN -1 ELSE floor(log10(c.step) * ${perDecade}) END
+          ORDER BY c.step
+        ) AS rn,
         max(c.step) OVER (PARTITION BY c.run_id) AS last
       FROM curves c WHERE c.run_id IN (SELECT run_id FROM runs WHERE ${runsWhere})
     ) WHERE rn = 1 OR step = last`;

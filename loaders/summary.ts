@@ -74,7 +74,8 @@ export async function summary(ctx: SiteContext): Promise<Record<string, unknown>
     steps: number;
     seconds: number;
   }>(`
-    SELECT experiment, count(*)::INTEGER AS runs, sum((status = 'diverged')::INTEGER)::INTEGER AS diverged, sum((status = 'failed')::INTEGER)::INTEGER AS failed,
+    SELECT experiment, count(*)::INTEGER AS runs, sum((status = 'diverged')::INTEGER)::INTEGER AS diverged,
+      sum((status = 'failed')::INTEGER)::INTEGER AS failed,
       sum(coalesce(steps, 0))::DOUBLE AS steps, sum(coalesce(duration_ms, 0)) / 1000 AS seconds
     FROM runs WHERE experiment IN ${sqlList(all)} GROUP BY 1 ORDER BY 1`);
 

@@ -129,11 +129,14 @@ function key(name, version) {
 }
 
 function placeholderModule(name) {
-  return `// Placeholder written by scripts/framework-cache.mjs: ${name} is not installed, so the offline build cannot serve it.
-throw new Error(${JSON.stringify(
-    `npm:${name} is not available offline. Add it to package.json and to BUNDLED in scripts/framework-cache.mjs, then rebuild.`,
-  )});
-`;
+  const message =
+    `npm:${name} is not available offline. ` +
+    "Add it to package.json and to BUNDLED in scripts/framework-cache.mjs, then rebuild.";
+  return (
+    `// Placeholder written by scripts/framework-cache.mjs: ${name} is not installed, ` +
+    "so the offline build cannot serve it.\n" +
+    `throw new Error(${JSON.stringify(message)});\n`
+  );
 }
 
 function hashInputs(names) {
@@ -202,7 +205,8 @@ export async function populateFrameworkCache({ root = "src", force = false, quie
   const start = performance.now();
   const cacheDir = resolve(projectRoot, root, ".observablehq", "cache");
   const npmDir = join(cacheDir, "_npm");
-  const stampFile = join(cacheDir, "framework-cache.json"); // not inside _npm: Framework reads every entry there as NAME@VERSION
+  // not inside _npm: Framework reads every entry there as NAME@VERSION
+  const stampFile = join(cacheDir, "framework-cache.json");
   const real = [...BUNDLED.map((b) => b.name), ...COPIED.map((c) => c.name)];
   const mentioned = frameworkNpmNames();
   const placeholders = mentioned.filter((n) => !real.includes(n));
@@ -243,7 +247,8 @@ export async function populateFrameworkCache({ root = "src", force = false, quie
   }
   writeFileSync(stampFile, JSON.stringify({ stamp, versions: Object.fromEntries(versions) }, null, 2) + "\n");
   log(
-    `framework-cache: ${real.map((n) => key(n, versions.get(n))).join(", ")}; placeholders for ${placeholders.length} unused libraries ` +
+    `framework-cache: ${real.map((n) => key(n, versions.get(n))).join(", ")}; ` +
+      `placeholders for ${placeholders.length} unused libraries ` +
       `(${Math.round(performance.now() - start)} ms)`,
   );
   return { npmDir, versions, placeholders, rebuilt: true };

@@ -101,11 +101,15 @@ const nodeBuiltinStubs = {
         namespace: "node-builtin-stub",
       }),
     );
-    build.onLoad({ filter: /.*/, namespace: "node-builtin-stub" }, (args) => ({
-      loader: "js",
-      contents: `const fail = (name) => () => { throw new Error(${JSON.stringify(`${args.path} is not available in the browser`)} + " (" + name + ")"); };
-module.exports = new Proxy({}, { get: (_, name) => name === "__esModule" ? false : fail(String(name)) });`,
-    }));
+    build.onLoad({ filter: /.*/, namespace: "node-builtin-stub" }, (args) => {
+      const message = JSON.stringify(`${args.path} is not available in the browser`);
+      return {
+        loader: "js",
+        contents:
+          `const fail = (name) => () => { throw new Error(${message} + " (" + name + ")"); };\n` +
+          'module.exports = new Proxy({}, { get: (_, name) => name === "__esModule" ? false : fail(String(name)) });',
+      };
+    });
   },
 };
 
@@ -146,7 +150,10 @@ function cachedOutput(entry) {
   return join(cacheRoot, target);
 }
 
-/** The cached files of a loader entry: its output and, for an archive loader (NAME.zip.ts), the folder NAME/ of extracted members. */
+/**
+ * The cached files of a loader entry: its output and, for an archive loader (NAME.zip.ts), the folder NAME/ of
+ * extracted members.
+ */
 function cachedOutputs(entry) {
   const out = cachedOutput(entry);
   const archive = /\.(zip|tar|tgz|tar\.gz)$/.exec(out);
@@ -182,7 +189,10 @@ function stashOutputs(entry, key, hash) {
   for (const old of stashes.slice(STASH_KEEP)) rmSync(old.path, { recursive: true, force: true });
 }
 
-/** Restores an entry's outputs stashed under `hash` (fresh mtimes, so Framework takes them as up to date); false if none. */
+/**
+ * Restores an entry's outputs stashed under `hash` (fresh mtimes, so Framework takes them as up to date);
+ * false if none.
+ */
 function restoreOutputs(entry, key, hash) {
   const dir = stashDir(key, hash);
   if (!existsSync(dir)) return false;
@@ -263,7 +273,8 @@ async function prepare() {
   await bundleEngine();
   await invalidateLoaders();
   console.log(
-    `site: prepared in ${Math.round(performance.now() - start)} ms (profile ${process.env.POWERLAW_SGD_PROFILE || "default"})`,
+    `site: prepared in ${Math.round(performance.now() - start)} ms ` +
+      `(profile ${process.env.POWERLAW_SGD_PROFILE || "default"})`,
   );
 }
 
@@ -294,7 +305,8 @@ async function main([command, ...rest]) {
     const start = performance.now();
     const code = await run(process.execPath, [observableBin, "build", ...rest]);
     console.log(
-      `site: observable build ${code === 0 ? "done" : "FAILED"} in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+      `site: observable build ${code === 0 ? "done" : "FAILED"} ` +
+        `in ${((performance.now() - start) / 1000).toFixed(1)} s`,
     );
     process.exitCode = code;
     return;

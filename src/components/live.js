@@ -105,10 +105,11 @@ export function runLabel(r) {
 export function liveHeader(snapshot, now = Date.now()) {
   const condition = liveCondition(snapshot, now);
   if (condition === "none") {
+    const example = "npx powerlaw-sgd sd --lr 0.5 1 2 --momentum 0 0.5 --n_steps 100000";
     return html`<div class="card live-header" data-state="none">
       <h2 class="live-state">No sweep running</h2>
       <p>Start one in another terminal while <code>npm run dev</code> runs, for example
-      <code>npx powerlaw-sgd sd --lr 0.5 1 2 --momentum 0 0.5 --n_steps 100000</code>: its runs appear here, and their curves
+      <code>${example}</code>: its runs appear here, and their curves
       grow, about once a second. <span class="live-done" data-count="0" hidden>0</span></p>
     </div>`;
   }
@@ -121,12 +122,17 @@ export function liveHeader(snapshot, now = Date.now()) {
     done: html`No sweep running — last sweep <code>${s.experiment}</code> finished at ${formatTime(s.finished_at)}`,
     interrupted: html`No sweep running — sweep <code>${s.experiment}</code> stopped at ${formatTime(s.finished_at)}`,
   }[condition];
+  const resume = "Run the same command again to resume: finished runs are skipped, unfinished ones show as";
   const hint =
     condition === "interrupted" || condition === "stale"
-      ? html`<p class="live-hint">Run the same command again to resume: finished runs are skipped, unfinished ones show as <i>pending</i>, then <i>running</i> again.</p>`
+      ? html`<p class="live-hint">${resume} <i>pending</i>, then <i>running</i> again.</p>`
       : condition === "done"
         ? html`<p class="live-hint">This is the last snapshot the sweep wrote, not live data.</p>`
         : "";
+  const earlierSweep = (e, i) => {
+    const counts = `(${e.done} done, ${e.diverged} diverged, ${e.failed} failed of ${e.total}, ${e.state})`;
+    return html`${i ? "; " : ""}<code>${e.experiment}</code> ${counts}`;
+  };
   const count = (name, n, cls = "") =>
     html`<div class="live-count ${cls}" data-count=${n}><span class="big">${n}</span><span>${name}</span></div>`;
   return html`<div class="card live-header" data-state=${condition} data-seq=${snapshot.seq}>
@@ -148,7 +154,7 @@ export function liveHeader(snapshot, now = Date.now()) {
       snapshot #${snapshot.seq}, ${age < 2 ? "just now" : `${formatDuration(age)} ago`}
     </p>
     ${hint}
-    ${snapshot.earlier?.length ? html`<p class="live-earlier">Earlier: ${snapshot.earlier.map((e, i) => html`${i ? "; " : ""}<code>${e.experiment}</code> (${e.done} done, ${e.diverged} diverged, ${e.failed} failed of ${e.total}, ${e.state})`)}</p>` : ""}
+    ${snapshot.earlier?.length ? html`<p class="live-earlier">Earlier: ${snapshot.earlier.map(earlierSweep)}</p>` : ""}
   </div>`;
 }
 
@@ -277,13 +283,20 @@ export function runRows(snapshot, statuses = STATUSES) {
 }
 
 export function statusBadge(status) {
-  return html`<span class="live-status live-status-${status}" style="color: white; background: ${STATUS_COLORS[status] ?? "gray"}; border-radius: 3px; padding: 0 4px; font-size: 90%;">${status}</span>`;
+  const style =
+    `color: white; background: ${STATUS_COLORS[status] ?? "gray"}; ` +
+    "border-radius: 3px; padding: 0 4px; font-size: 90%;";
+  return html`<span class="live-status live-status-${status}" style="${style}">${status}</span>`;
 }
 
 export function progressBar(p, status) {
   const pct = Math.round(100 * (p ?? 0));
-  return html`<span class="live-progress" title="${pct}%" style="display: inline-block; width: 90px; height: 0.8em; background: var(--theme-foreground-faintest); position: relative; vertical-align: middle;">
-    <span style="position: absolute; inset: 0 auto 0 0; width: ${pct}%; background: ${STATUS_COLORS[status] ?? "gray"};"></span></span> ${pct}%`;
+  const track =
+    "display: inline-block; width: 90px; height: 0.8em; background: var(--theme-foreground-faintest); " +
+    "position: relative; vertical-align: middle;";
+  const bar = `position: absolute; inset: 0 auto 0 0; width: ${pct}%; background: ${STATUS_COLORS[status] ?? "gray"};`;
+  return html`<span class="live-progress" title="${pct}%" style="${track}">
+    <span style="${bar}"></span></span> ${pct}%`;
 }
 
 /** Column formats for Inputs.table(runRows(…), {format: RUN_TABLE_FORMAT, …}). */
@@ -330,11 +343,14 @@ export function liveNote(snapshot, runs, now = Date.now()) {
   if (condition === "none" || runs.length === 0) return html`<p class="live-note" data-state="none" hidden></p>`;
   const finished = runs.filter((r) => r.status === "done" || r.status === "diverged").length;
   const running = runs.filter((r) => r.status === "running").length;
+  const sweep = snapshot.sweep.experiment;
   const what =
     condition === "running"
-      ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${snapshot.sweep.experiment}</code> running`
-      : html`snapshot of sweep <code>${snapshot.sweep.experiment}</code> (${condition})`;
-  return html`<p class="live-note" data-state=${condition} data-finished=${finished}><small>${what} — ${finished} of ${runs.length} runs finished, ${running} running; <a href="./runs.html">Runs</a> has the details.</small></p>`;
+      ? html`<b style="color: ${STATUS_COLORS.running}">live</b>: sweep <code>${sweep}</code> running`
+      : html`snapshot of sweep <code>${sweep}</code> (${condition})`;
+  const counts = `${finished} of ${runs.length} runs finished, ${running} running`;
+  return html`<p class="live-note" data-state=${condition}
+    data-finished=${finished}><small>${what} — ${counts}; <a href="./runs.html">Runs</a> has the details.</small></p>`;
 }
 
 // ---- overlays for pages built from the store (regime comparison, convergence regions) ----------------------
