@@ -61,7 +61,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "linearized (kernel) SGD / Adam, R replicates (train_linearized.py)",
     usage: "powerlaw-sgd linearized [--runs R] [--optimizer sgd|adam] [--lr A ...] [options]",
     description:
-      "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n(replicate r draws its batches from generator seed seed·2²¹ + r).\n" +
+      "Runs mini-batch SGD with momentum (or Adam) on the linearized model, R independent replicates per setting\n" +
+      "(replicate r draws its batches from generator seed seed·2²¹ + r).\n" +
       REFERENCE_NOTE,
     flags: [...REGIME_FLAGS.linearized, ...PROBLEM_FLAGS, ...SWEEP_FLAGS, ...STEP_FLAGS, ...STORE_FLAGS],
   },
@@ -69,7 +70,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "run a whole experiment from a JSON config",
     usage: "powerlaw-sgd run CONFIG.json [--db PATH] [--concurrency N] [--shard i/n] [--dry_run] [--quiet]",
     description:
-      "Runs every regime and setting of an experiment config (JSON Schema: `powerlaw-sgd schema`). Kernel and residual\npaths are relative to the config file. Rerunning resumes: finished runs are skipped.",
+      "Runs every regime and setting of an experiment config (JSON Schema: `powerlaw-sgd schema`). " +
+      "Kernel and residual\n" +
+      "paths are relative to the config file. Rerunning resumes: finished runs are skipped.",
     flags: RUN_FLAGS,
   },
   query: {
@@ -107,7 +110,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "generating-function predictions for each setting (no runs)",
     usage: "powerlaw-sgd theory [problem and sweep flags] [--tau T ...] [--format json|table]",
     description:
-      "For every setting: Ũ(1) (U1), Ṽ(1) (V1), the convergence verdict, α_crit at that β, b, τ, λ_c, the phase from (ν, ζ),\nthe predicted asymptotic loss law L_t ≈ constant·t^(−exponent), the optimal Ũ(1) and α, and both negative-momentum\nconditions. Kernel problems use ν, κ fitted from the spectrum. json: one array, one object per setting.",
+      "For every setting: Ũ(1) (U1), Ṽ(1) (V1), the convergence verdict, α_crit at that β, b, τ, λ_c, " +
+      "the phase from (ν, ζ),\n" +
+      "the predicted asymptotic loss law L_t ≈ constant·t^(−exponent), the optimal Ũ(1) and α, " +
+      "and both negative-momentum\n" +
+      "conditions. Kernel problems use ν, κ fitted from the spectrum. json: one array, one object per setting.",
     flags: [
       ...REGIME_FLAGS.sd,
       ...PROBLEM_FLAGS,
@@ -121,7 +128,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "powerlaw-sgd prepare CONFIG.json ... [--db DIR/|STORE]",
     description:
       "Builds each distinct dataset problem (data set, initial network, NTK, eigendecomposition) once, into the\n" +
-      "problem cache that the sweeps writing to that folder read (<folder>/problems). Optional: every shard does the\n" +
+      "problem cache that the sweeps writing to that folder read (<folder>/problems). " +
+      "Optional: every shard does the\n" +
       "same first, under the problem's lock, so one builds it and the others wait (docs/cluster.md).",
     flags: [
       {
@@ -169,7 +177,8 @@ export function topHelp(): string {
     "commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(w)}${c.summary}`),
     "",
-    `Results go to ${DEFAULT_DB} unless --db says otherwise. Exit codes: 0 ok, 2 bad input, 1 failure, 130/143 interrupted.`,
+    `Results go to ${DEFAULT_DB} unless --db says otherwise. ` +
+      "Exit codes: 0 ok, 2 bad input, 1 failure, 130/143 interrupted.",
   ].join("\n");
 }
 

@@ -61,7 +61,8 @@ export const PROBLEM_FLAGS: OptionSpec[] = [
     kind: "flag",
     help:
       "the reference's saved kernel: --data_path FILE (a torch.save .pth/.pt or .npz with NTK_train_train and " +
-      "target_train_train, or a folder of those .npy) or --ntk_model NAME (DATA_ROOT/NT_kernels/NAME_DATASET_label.npy " +
+      "target_train_train, or a folder of those .npy) or --ntk_model NAME " +
+      "(DATA_ROOT/NT_kernels/NAME_DATASET_label.npy " +
       "and NT_errors/…); normalised as --normalize says",
   },
   { name: "data_path", kind: "string", metavar: "FILE", help: "with --from_saved: the saved kernel and residual" },
@@ -156,7 +157,9 @@ export const STORE_FLAGS: OptionSpec[] = [
     name: "live",
     kind: "string",
     metavar: "DIR|off",
-    help: "live snapshots of the sweep for the preview (`npm run dev`): DIR/runs.json about once a second; default: src/live when run from the project root (POWERLAW_SGD_LIVE overrides), off otherwise",
+    help:
+      "live snapshots of the sweep for the preview (`npm run dev`): DIR/runs.json about once a second; " +
+      "default: src/live when run from the project root (POWERLAW_SGD_LIVE overrides), off otherwise",
   },
   COMPAT_FLAGS.save_dir,
 ];
@@ -279,7 +282,10 @@ const issue = (message: string, value: unknown, allowed = "omit it"): ConfigIssu
   allowed,
 });
 
-/** The sweep block: lists, aggregation and schedule (Jacobi indexing: the reference's under --conventions reference). */
+/**
+ * The sweep block: lists, aggregation and schedule (Jacobi indexing: the reference's under
+ * --conventions reference).
+ */
 export function sweepFromFlags(
   v: Record<string, unknown>,
   given: Set<string>,

@@ -51,7 +51,9 @@ const NN_FLAGS: OptionSpec[] = [
     kind: "choice",
     choices: [...NN_ENGINES],
     default: "gram",
-    help: "gram: float64, full-train loss in O(N·b·H) a step; tfjs: the reference's loop in TensorFlow.js (float32, autodiff, a forward pass a step)",
+    help:
+      "gram: float64, full-train loss in O(N·b·H) a step; " +
+      "tfjs: the reference's loop in TensorFlow.js (float32, autodiff, a forward pass a step)",
   },
   {
     name: "backend",
@@ -184,24 +186,34 @@ export const NETWORK_COMMANDS = {
   compare: {
     summary: "the four regimes on one network's NTK (train_4_regimes_serial.py, train_4_regimes.py)",
     usage:
-      "powerlaw-sgd compare [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] [--batch_size b ...] [--tau T ...] [--nn_runs R] [--linearized_runs R] [options]",
+      "powerlaw-sgd compare [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] " +
+      "[--batch_size b ...] [--tau T ...] [--nn_runs R] [--linearized_runs R] [options]",
     description:
-      "One initial network (weights N(0,1), NTK parametrisation); its empirical NTK, rescaled to λ_max = N, and its initial\n" +
-      "residual define the kernel problem of the SD (every τ), full and linearized runs, and the network itself is trained\n" +
-      "(SGD + momentum, PyTorch's update, full-train loss every step in O(N·b·H)). All runs go through the runner's worker\n" +
-      "pool into one experiment (resumable; the built problem is cached in <db folder>/problems/). The same as `run` with\n" +
-      "a config whose problem is {kind: 'dataset', …} and whose regimes are nn, full, linearized and sd. Every flag of the\n" +
-      "reference's four-regime scripts is accepted; --seed picks the data subset there, --init_seed the network here.\n" +
+      "One initial network (weights N(0,1), NTK parametrisation); " +
+      "its empirical NTK, rescaled to λ_max = N, and its initial\n" +
+      "residual define the kernel problem of the SD (every τ), " +
+      "full and linearized runs, and the network itself is trained\n" +
+      "(SGD + momentum, PyTorch's update, full-train loss every step in O(N·b·H)). " +
+      "All runs go through the runner's worker\n" +
+      "pool into one experiment (resumable; the built problem is cached in <db folder>/problems/). " +
+      "The same as `run` with\n" +
+      "a config whose problem is {kind: 'dataset', …} and whose regimes are nn, full, linearized and sd. " +
+      "Every flag of the\n" +
+      "reference's four-regime scripts is accepted; " +
+      "--seed picks the data subset there, --init_seed the network here.\n" +
       "Reference flags with another meaning here print a note (docs/cli.md).",
     flags: COMPARE_FLAGS,
   },
   nn: {
     summary: "train the two-layer ReLU network (train_nn.py)",
     usage:
-      "powerlaw-sgd nn [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] [--batch_size b ...] [--nn_runs R] [options]",
+      "powerlaw-sgd nn [--dataset mnist] [--N 1000] [--hidden_dim 1000] [--lr A ...] [--momentum B ...] " +
+      "[--batch_size b ...] [--nn_runs R] [options]",
     description:
-      "Trains the network of docs/theory.md §2.1 with SGD + momentum and stores the full-train loss of every step; the NTK problem\n" +
-      "(spectrum, ν, κ, lr_scale = N/λ_max(K_emp)) is stored with it. Every flag of train_nn.py is accepted; those with\n" +
+      "Trains the network of docs/theory.md §2.1 with SGD + momentum " +
+      "and stores the full-train loss of every step; the NTK problem\n" +
+      "(spectrum, ν, κ, lr_scale = N/λ_max(K_emp)) is stored with it. " +
+      "Every flag of train_nn.py is accepted; those with\n" +
       "another meaning here (--verbose, --log_frequency, --val_frequency, --data_root for MNIST, …) print a note.",
     flags: NN_COMMAND_FLAGS,
   },
@@ -211,7 +223,8 @@ export const NETWORK_COMMANDS = {
       "powerlaw-sgd spectrum --dataset mnist --N 1000 [--ntk empirical|analytic] [--hidden_dim 1000] " +
       "[--format json|table] [--db PATH] [--fit_windows log|reference]",
     description:
-      "Eigen-decomposes the NTK (rescaled to λ_max = N) of the data set and fits ν (λ_k ~ k^-ν) and κ (tail of C_k ~ k^-κ)\n" +
+      "Eigen-decomposes the NTK (rescaled to λ_max = N) of the " +
+      "data set and fits ν (λ_k ~ k^-ν) and κ (tail of C_k ~ k^-κ)\n" +
       "over sub-windows (mean ± std, as the reference), with ζ = κ/ν and λ_k, C_k at k = 1, 2, 5, 10, …",
     flags: SPECTRUM_FLAGS,
   },

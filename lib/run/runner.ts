@@ -270,8 +270,8 @@ export async function planExperiment(
 export async function runExperiment(e: Experiment, options: RunnerOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
-  // workers boot (from the prebuilt worker bundle when fresh, else under tsx; engine, WebAssembly) while the problem is prepared, the store opens and the run list is
-  // checked against it
+  // workers boot (from the prebuilt worker bundle when fresh, else under tsx; engine, WebAssembly) while the problem
+  // is prepared, the store opens and the run list is checked against it
   const pool: WorkerPool | undefined = new WorkerPool(
     Math.min(concurrency, Math.max(1, shardRuns(expandRuns(e), options.shard).length)),
     undefined,
