@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       case "merge":
         return await (await import("./merge.ts")).mergeCommand(io, rest);
       case "prepare":
-        return await (await import("./prepare.ts")).prepareCommand(io, rest);
+        return await (await import("./prepare.ts")).prepareCommand(io, rest, signals);
       case "spectrum":
         return await (await import("./spectrum.ts")).spectrumCommand(rest, io);
     }

@@ -8,7 +8,7 @@
 import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { COMMANDS, helpText, parseOrUsage } from "./commands.ts";
-import { EXIT, reportProblems, type Io } from "./io.ts";
+import { EXIT, reportProblems, type Io, type SignalState } from "./io.ts";
 import { readExperimentFile } from "./sweep.ts";
 import type { Experiment } from "../config/schema.ts";
 
@@ -18,7 +18,8 @@ export function cacheDirOf(db: string): string {
   return isDir ? join(resolve(db), "problems") : join(dirname(resolve(db)), "problems");
 }
 
-export async function prepareCommand(io: Io, argv: readonly string[]): Promise<number> {
+/** A signal (SIGINT/SIGTERM) stops after the problem being built: a build is one synchronous computation. */
+export async function prepareCommand(io: Io, argv: readonly string[], signals: SignalState): Promise<number> {
   const spec = COMMANDS.prepare;
   const a = parseOrUsage(argv, spec.flags, Number.POSITIVE_INFINITY, "CONFIG.json");
   if (a.help) {
@@ -36,6 +37,7 @@ export async function prepareCommand(io: Io, argv: readonly string[]): Promise<n
   const cacheDir = cacheDirOf(a.values.db as string);
   const { loadDatasetProblem } = await import("../prepare/dataset.ts");
   for (const { path, e } of configs) {
+    if (signals.controller.signal.aborted) return signals.code;
     const p = e.problem;
     if (p.kind !== "dataset") {
       io.out(
@@ -59,5 +61,5 @@ export async function prepareCommand(io: Io, argv: readonly string[]): Promise<n
     const how = loaded.cached ? "in the cache" : `built in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     io.out(`${path}: problem ${f.id} (${f.dataset}, N = ${f.N}): ${how} → ${f.dir}\n`);
   }
-  return EXIT.ok;
+  return signals.controller.signal.aborted ? signals.code : EXIT.ok;
 }

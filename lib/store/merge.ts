@@ -14,11 +14,12 @@
  * Shards: each input's `shard:<experiment>` record says which shards it holds and how many runs each planned; an
  * input holds its shards complete when it has that many finished runs. The merged store records the shards it
  * holds complete, so that merging a rerun shard later completes it; a shard no input holds is reported missing,
- * one held only incomplete as unfinished, each with its index. The caller holds a lock on OUT (lib/cli/merge.ts).
+ * one held only incomplete as unfinished, each with its index. The caller holds a lock on OUT (lib/cli/merge.ts)
+ * against other merges; OUT is also held open read-only throughout, so that no sweep writes into it meanwhile.
  */
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Store, sqlString } from "./store.ts";
+import { Store, StoreError, sqlString } from "./store.ts";
 import { table } from "./schema.ts";
 import { parseShardMeta, writeShardMeta, type ShardMeta } from "./shards.ts";
 import { canonicalJson } from "../config/hash.ts";
@@ -317,9 +318,25 @@ function removeLeftovers(out: string): void {
 export async function mergeStores(inputs: readonly string[], out: string): Promise<MergeReport> {
   const target = resolve(out);
   removeLeftovers(target);
-  if (existsSync(`${target}.wal`)) await (await Store.open(target)).close(); // fold OUT's log into it first
+  if (existsSync(`${target}.wal`)) await (await Store.open(target, { lockWaitMs: 0 })).close(); // fold its log in
+  // OUT held open read-only until it is replaced: a sweep writing into it meanwhile would lose its runs
+  let guard: Store | null = null;
+  if (existsSync(target)) {
+    try {
+      guard = await Store.open(target, { readOnly: true });
+    } catch (e) {
+      if ((e as StoreError).kind !== "locked") throw e;
+      throw new StoreError(`${target} is in use by another process: merge into it once that has finished`, "locked");
+    }
+  }
   const tmp = join(dirname(target), `${tmpPrefix(target)}${process.pid}.tmp`);
-  const store = await Store.open(tmp);
+  let store: Store;
+  try {
+    store = await Store.open(tmp);
+  } catch (e) {
+    await guard?.close();
+    throw e;
+  }
   const sources = [...(existsSync(target) ? [target] : []), ...inputs.map((p) => resolve(p))].filter(
     (p, i, all) => all.indexOf(p) === i,
   );
@@ -388,6 +405,7 @@ export async function mergeStores(inputs: readonly string[], out: string): Promi
     committed = true;
     return report;
   } finally {
+    await guard?.close();
     if (!committed) {
       await store.close({ checkpoint: false }).catch(() => {});
       rmSync(tmp, { force: true });

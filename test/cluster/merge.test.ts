@@ -193,7 +193,7 @@ test("bad input: exit 2 and nothing written", async () => {
   );
 });
 
-test("an input held by a running writer is reported, the rest merged", async () => {
+test("an input held by a running writer is reported, the rest merged; OUT held by one is not replaced", async () => {
   const busy = join(dir, "busy.duckdb");
   copyFileSync(shardFile(4), busy);
   const holder = spawn(
@@ -215,6 +215,10 @@ test("an input held by a running writer is reported, the rest merged", async () 
     assert.equal(r.code, 1);
     assert.match(r.err, /busy\.duckdb: in use by another process \(a shard still running\?\); not merged/);
     assert.equal((await storeContents(out)).runs.length, 7);
+    // and the merge refuses to replace a store a sweep is writing into
+    const into = await cli("merge", shardFile(1), "--db", busy);
+    assert.equal(into.code, 1);
+    assert.match(into.err, /busy\.duckdb is in use by another process/);
   } finally {
     holder.kill("SIGKILL");
   }
