@@ -80,7 +80,10 @@ function applyReflector(M: Float64Array, r: number, s: number, j: number, n: num
   for (let i = j; i < n; i++) M[s + i] -= f * M[r + i];
 }
 
-/** Upper-triangular T (w×w) with H_{j0}…H_{j0+w−1} = I − V T Vᵀ: T_ii = τ_i, T[0:i, i] = −τ_i T[0:i,0:i] (V[:,0:i]ᵀ v_i). */
+/**
+ * Upper-triangular T (w×w) with H_{j0}…H_{j0+w−1} = I − V T Vᵀ:
+ * T_ii = τ_i, T[0:i, i] = −τ_i T[0:i,0:i] (V[:,0:i]ᵀ v_i).
+ */
 function triangularFactor(M: Float64Array, j0: number, w: number, n: number, tau: Float64Array): Float64Array {
   const T = new Float64Array(w * w);
   const z = new Float64Array(w);
@@ -108,13 +111,21 @@ function triangularFactor(M: Float64Array, j0: number, w: number, n: number, tau
  * (T' = Tᵀ, forming Q). V's columns are the reflector rows j0..j0+w−1 of M, nonzero from column j0 on.
  */
 function applyBlock(
-  kernels: DenseKernels, M: Float64Array, j0: number, w: number, T: Float64Array,
-  X: Float64Array, m: number, n: number, transposed: boolean,
+  kernels: DenseKernels,
+  M: Float64Array,
+  j0: number,
+  w: number,
+  T: Float64Array,
+  X: Float64Array,
+  m: number,
+  n: number,
+  transposed: boolean,
 ): void {
   const len = n - j0;
   // V restricted to columns j0..n−1, as w×len rows
   const V = new Float64Array(w * len);
-  for (let p = 0; p < w; p++) V.set(M.subarray((j0 + p) * n + j0 + p, (j0 + p + 1) * n), p * len + p); // v_{j0+p} is 0 before j0+p (R lives there)
+  // v_{j0+p} is 0 before j0+p (R lives there)
+  for (let p = 0; p < w; p++) V.set(M.subarray((j0 + p) * n + j0 + p, (j0 + p + 1) * n), p * len + p);
   const Xs = new Float64Array(m * len);
   for (let r = 0; r < m; r++) Xs.set(X.subarray(r * n + j0, (r + 1) * n), r * len);
   const XV = new Float64Array(m * w);

@@ -1,5 +1,5 @@
 /**
- * Full second-moment dynamics averaged over batch samplings (THEORY §2.3), in the eigenbasis of K̂.
+ * Full second-moment dynamics averaged over batch samplings (docs/theory.md §2.3), in the eigenbasis of K̂.
  *
  * With K̂ = U Λ Uᵀ and X̃ = Uᵀ X U for X ∈ {C, J, P} (C = E[ddᵀ], J = E[dvᵀ], P = E[vvᵀ] with the
  * velocity v_t = d_t − d_{t−1}, = −αp at constant α; step n+1 uses α = lr(n), β = momentum(n), the
@@ -15,7 +15,7 @@
  *      PSD matrix C). Should round-off make some c_i < 0, D̃ = Uᵀ Diag(c) U is formed instead by
  *      block-column GEMMs on its upper triangle (same cost).
  * C̃ and P̃ are stored as one triangle (the upper one, k ≤ l), so they are exactly symmetric by
- * construction: there is no antisymmetric sector to grow (the reference's defect, THEORY §2.3).
+ * construction: there is no antisymmetric sector to grow (the reference's defect, docs/theory.md §2.3).
  * J̃ is not symmetric; it is kept as two upper triangles (J̃_kl and J̃_lk for k ≤ l) so that every
  * elementwise pass reads memory contiguously.
  * Initial state C̃ = e eᵀ with e = Uᵀ d_0 (or a given C̃_0), J̃ = P̃ = 0.
@@ -74,8 +74,10 @@ export class FullDynamics {
 
   constructor(problem: FullProblem, batchSize: number, setup: FullSetup = {}) {
     const N = problem.N;
-    if (problem.lambda.length !== N) throw new RangeError(`lambda must have length N = ${N}, got ${problem.lambda.length}`);
-    if (problem.vectors.length !== N * N) throw new RangeError(`vectors must be N×N = ${N * N} entries, got ${problem.vectors.length}`);
+    if (problem.lambda.length !== N)
+      throw new RangeError(`lambda must have length N = ${N}, got ${problem.lambda.length}`);
+    if (problem.vectors.length !== N * N)
+      throw new RangeError(`vectors must be N×N = ${N * N} entries, got ${problem.vectors.length}`);
     this.N = N;
     this.gamma = batchNoise(N, batchSize);
     this.kernels = setup.kernels ?? denseKernels();
@@ -114,7 +116,8 @@ export class FullDynamics {
         for (let l = k; l < N; l++) {
           const a = M[k * N + l];
           const b = M[l * N + k];
-          if (Math.abs(a - b) > 1e-12 * scale) throw new RangeError(`initialMoment is not symmetric at (${k}, ${l}): ${a} vs ${b}`);
+          if (Math.abs(a - b) > 1e-12 * scale)
+            throw new RangeError(`initialMoment is not symmetric at (${k}, ${l}): ${a} vs ${b}`);
           this.C[k * N + l] = 0.5 * (a + b);
         }
       }
@@ -187,7 +190,18 @@ export class FullDynamics {
         for (let k = l + 1; k < j1; k++) blockA[row + k] = 0;
       }
       // blockX (m × N) = L[j0:j1, 0:j1] · Uᵀ[0:j1, :]
-      kernels.gemm(false, false, m, N, j1, 1, blockA.subarray(0, m * j1), vt.subarray(0, j1 * N), 0, blockX.subarray(0, m * N));
+      kernels.gemm(
+        false,
+        false,
+        m,
+        N,
+        j1,
+        1,
+        blockA.subarray(0, m * j1),
+        vt.subarray(0, j1 * N),
+        0,
+        blockX.subarray(0, m * N),
+      );
       for (let r = 0; r < m; r++) {
         const x = r * N;
         const v = (j0 + r) * N;
@@ -227,7 +241,7 @@ export class FullDynamics {
       for (let k = 0; k < j1; k++) {
         const src = k * m - j0;
         const dst = k * N;
-        for (let l = k > j0 ? k : j0; l < j1; l++) D[dst + l] = X[src + l];
+        for (let l = Math.max(k, j0); l < j1; l++) D[dst + l] = X[src + l];
       }
     }
     return D;

@@ -42,12 +42,16 @@ test("analytic NTK = limit of the empirical one: relative error falls like 1/√
   const seeds = 48;
   const rms = widths.map((H) => {
     let s = 0;
-    for (let r = 0; r < seeds; r++) s += relativeFrobenius(empiricalNtk(data, initNetwork(8, H, 100 * H + r)), Kinf) ** 2;
+    for (let r = 0; r < seeds; r++)
+      s += relativeFrobenius(empiricalNtk(data, initNetwork(8, H, 100 * H + r)), Kinf) ** 2;
     return Math.sqrt(s / seeds);
   });
-  const lx = widths.map(Math.log), ly = rms.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b) / lx.length, my = ly.reduce((a, b) => a + b) / ly.length;
-  let sxy = 0, sxx = 0;
+  const lx = widths.map(Math.log),
+    ly = rms.map(Math.log);
+  const mx = lx.reduce((a, b) => a + b) / lx.length,
+    my = ly.reduce((a, b) => a + b) / ly.length;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < lx.length; i++) {
     sxy += (lx[i] - mx) * (ly[i] - my);
     sxx += (lx[i] - mx) ** 2;
@@ -56,7 +60,10 @@ test("analytic NTK = limit of the empirical one: relative error falls like 1/√
   const msg = `rms errors ${rms.map((e) => e.toExponential(2)).join(", ")}`;
   assert.ok(slope > -0.6 && slope < -0.4, `slope ${slope} of log error vs log H; ${msg}`);
   const c = rms.map((e, i) => e * Math.sqrt(widths[i]));
-  assert.ok(Math.max(...c) / Math.min(...c) < 1.35, `err·√H should be about constant: ${c.map((v) => v.toFixed(3)).join(", ")}`);
+  assert.ok(
+    Math.max(...c) / Math.min(...c) < 1.35,
+    `err·√H should be about constant: ${c.map((v) => v.toFixed(3)).join(", ")}`,
+  );
   assert.ok(rms[3] < 0.05, msg);
 });
 
@@ -101,7 +108,9 @@ test("network problem: K̂ = K/λ_max (λ_1 = 1), d₀ = f₀(X) − y unstandar
 });
 
 test("spectrum summary recovers ν and κ of an exact power law; summary indices", () => {
-  const N = 2000, nu = 1.5, kappa = 1.5;
+  const N = 2000,
+    nu = 1.5,
+    kappa = 1.5;
   const lambda = Float64Array.from({ length: N }, (_, i) => (i + 1) ** -nu);
   const c0 = Float64Array.from({ length: N }, (_, i) => (i + 1) ** (-kappa - 1));
   const s = spectrumSummary({ N, lambda, c0 });
