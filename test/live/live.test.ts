@@ -154,6 +154,8 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       [BIN, "sd", ...args, "--db", db, "--live", liveDir, "--concurrency", "1", "--quiet"],
       {
         cwd: site,
+        // the TS kernel (~4e8 mode-steps/s) keeps each run a few seconds long whichever kernels this machine builds
+        env: { ...process.env, POWERLAW_SGD_KERNELS: "ts" },
         stdio: ["ignore", "pipe", "pipe"],
       },
     ) as ChildProcess & { output: string };
@@ -265,7 +267,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       const t0 = performance.now();
       const s1 = sweep([
         "--N",
-        "1000",
+        "2000",
         "--lr",
         "0.5",
         "1",
@@ -276,7 +278,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
         "--batch_size",
         "10",
         "--n_steps",
-        "400000",
+        "500000",
         "--experiment",
         "live-test",
       ]);
@@ -338,7 +340,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
       // 2. stop a sweep with SIGINT after its first run finished, then run the same command again
       const args = [
         "--N",
-        "1000",
+        "2000",
         "--lr",
         "0.5",
         "1",
@@ -348,7 +350,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 170_000 }, ()
         "--batch_size",
         "10",
         "--n_steps",
-        "500000",
+        "600000",
         "--experiment",
         "live-resume",
       ];
