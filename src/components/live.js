@@ -459,6 +459,19 @@ export function withLiveCells(built, snapshot, experiment) {
     const loss0 =
       runs.map((r) => (r.curve.step[0] === 0 ? r.curve.loss[0] : null)).find((x) => x != null) ?? loss0Built ?? NaN;
     const live = unfinished.some((r) => r.status === "running") ? "running" : unfinished.length ? "pending" : "done";
+    // the cell's setting, shared by the empty and the filled forms below
+    const setting = {
+      experiment,
+      problem,
+      series: r0.series,
+      regime: r0.regime,
+      tau: r0.tau,
+      batch_size: r0.batch_size,
+      lr: r0.lr,
+      momentum: r0.momentum,
+      n_steps: r0.n_steps,
+      loss0,
+    };
     if (known.length === 0) {
       const b = builtByKey.get(key);
       out.set(
@@ -466,20 +479,11 @@ export function withLiveCells(built, snapshot, experiment) {
         b
           ? { ...b, live }
           : {
-              experiment,
-              problem,
-              series: r0.series,
-              regime: r0.regime,
-              tau: r0.tau,
-              batch_size: r0.batch_size,
-              lr: r0.lr,
-              momentum: r0.momentum,
+              ...setting,
               runs: runs.length,
               diverged: 0,
               final_loss: null,
               diverged_at: null,
-              n_steps: r0.n_steps,
-              loss0,
               converged: false,
               live,
             },
@@ -493,20 +497,11 @@ export function withLiveCells(built, snapshot, experiment) {
     const diverged = known.filter((r) => r.status === "diverged");
     const final_loss = finals.length ? quantileSorted(finals, 0.5) : null;
     out.set(key, {
-      experiment,
-      problem,
-      series: r0.series,
-      regime: r0.regime,
-      tau: r0.tau,
-      batch_size: r0.batch_size,
-      lr: r0.lr,
-      momentum: r0.momentum,
+      ...setting,
       runs: known.length,
       diverged: diverged.length,
       final_loss,
       diverged_at: diverged.length ? Math.min(...diverged.map((r) => r.diverged_at)) : null,
-      n_steps: r0.n_steps,
-      loss0,
       converged: diverged.length === 0 && final_loss !== null && final_loss < loss0,
       live,
     });
