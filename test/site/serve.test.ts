@@ -121,6 +121,10 @@ describe("site served as the README says (browser)", { skip, timeout: 300_000 },
       .first()
       .waitFor({ state: "attached", timeout: 30_000 })
       .catch(() => assert.fail(`${name}: nothing rendered in main`));
+    // leave only once the page's own requests are done (DuckDB's wasm among them): a click mid-download aborts it
+    await page
+      .waitForLoadState("networkidle", { timeout: 60_000 })
+      .catch(() => assert.fail(`${name}: requests still in flight after 60 s`));
     assert.equal(await page.locator("main .observablehq--error").count(), 0, `${name}: a cell failed`);
   }
 
