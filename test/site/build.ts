@@ -41,8 +41,18 @@ async function lock(): Promise<void> {
   }
 }
 
-/** Builds (or reuses this test run's build of) the ci site; returns the output folder. */
+/**
+ * Builds (or reuses this test run's build of) the ci site; returns the output folder. POWERLAW_SGD_TEST_SITE=DIR
+ * tests a site already built into DIR instead (e.g. the paper profile's dist/), building nothing.
+ */
 export async function buildSiteCi(): Promise<string> {
+  const given = process.env.POWERLAW_SGD_TEST_SITE;
+  if (given) {
+    const dir = resolve(given);
+    if (!existsSync(join(dir, "index.html"))) throw new Error(`POWERLAW_SGD_TEST_SITE=${given}: no index.html there`);
+    console.log(`# site under test: ${dir} (POWERLAW_SGD_TEST_SITE)`);
+    return dir;
+  }
   await lock();
   try {
     const run = String(process.ppid);

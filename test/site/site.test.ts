@@ -17,7 +17,7 @@ import { buildSiteCi } from "./build.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = resolve(import.meta.dirname, "..", "..");
-const outputDir = join(projectRoot, "build", "site-ci");
+let outputDir = "";
 const screenshots = join(projectRoot, "screenshots");
 const skip = existsSync(CHROMIUM)
   ? false
@@ -47,7 +47,7 @@ describe("site (browser)", { skip, timeout: 300_000 }, () => {
   const visits: Visit[] = [];
 
   before(async () => {
-    await buildSiteCi(); // into outputDir, shared with test/site/serve.test.ts
+    outputDir = await buildSiteCi(); // shared with test/site/serve.test.ts
     server = await serveStatic(outputDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
