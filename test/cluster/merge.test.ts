@@ -239,11 +239,16 @@ test("a merge killed at any moment leaves OUT as it was or complete; the next on
   }
   const out = join(dir, "big-out.duckdb");
   let midMerge = 0;
-  for (const delay of [600, 900, 1200, 1500, 1800, 2100]) {
+  // kills at offsets after the merge starts writing (its OUT.merge-<pid>.tmp appears), not at fixed times: a
+  // loaded machine starts it seconds late
+  for (const delay of [0, 20, 60, 150, 400, 1000]) {
     const child = spawn(process.execPath, [BIN, "merge", big, "--db", out], { stdio: "ignore" });
-    const exited = new Promise((res) => child.on("exit", res));
+    const writing = () => existsSync(join(dir, `big-out.duckdb.merge-${child.pid}.tmp`));
+    let running = true;
+    const exited = new Promise((res) => child.on("exit", res)).then(() => (running = false));
+    for (const t0 = performance.now(); running && !writing() && performance.now() - t0 < 60_000; ) await sleep(5);
     await sleep(delay);
-    if (readdirSync(dir).some((n) => n.startsWith("big-out.duckdb.merge-") && n.endsWith(".tmp"))) midMerge++;
+    if (running && writing()) midMerge++;
     child.kill("SIGKILL");
     await exited;
     if (existsSync(out)) {
