@@ -25,14 +25,15 @@ const lambdaDigest = (lambda: Float64Array) =>
 
 /**
  * A process that loads `problem(N)` with the given cache, once `go` exists (a barrier, so that all start
- * together), and prints {cached, lambda digest}.
+ * together: it writes `go`.ready-<pid> when it has loaded the engine and waits), and prints {cached, lambda digest}.
  */
 function child(N: number, cache: string, go: string | null) {
   const code = `
-    import { existsSync } from "node:fs";
+    import { existsSync, writeFileSync } from "node:fs";
     import { createHash } from "node:crypto";
     const { loadDatasetProblem } = await import(${JSON.stringify(DATASET)});
     const go = ${JSON.stringify(go)};
+    if (go !== null) writeFileSync(go + ".ready-" + process.pid, "");
     while (go !== null && !existsSync(go)) await new Promise((r) => setTimeout(r, 5));
     const p = await loadDatasetProblem(
       { kind: "dataset", dataset: "gaussian", N: ${N}, ntk: "analytic", data_seed: 3 },
@@ -127,7 +128,10 @@ test("processes asking for one problem at once: one builds it, the others wait a
   const cache = join(dir, "concurrent");
   const go = join(dir, "go");
   const kids = [0, 1, 2].map(() => child(1000, cache, go));
-  await sleep(1500); // all three have loaded the engine and wait at the barrier
+  // all three have loaded the engine and wait at the barrier (seconds on a loaded machine)
+  const ready = () => readdirSync(dir).filter((n) => n.startsWith("go.ready-")).length;
+  for (const t0 = Date.now(); ready() < 3 && Date.now() - t0 < 120_000; ) await sleep(20);
+  assert.equal(ready(), 3, "the three processes reached the barrier");
   writeFileSync(go, "");
   const results = await Promise.all(kids.map((k) => k.done));
   for (const r of results) assert.equal(r.code, 0, r.err);
