@@ -108,7 +108,8 @@ describe("site served as the README says (browser)", { skip, timeout: 300_000 },
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
     });
     page.on("requestfailed", (r) => {
-      if (!r.url().startsWith("blob:")) problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`);
+      if (!r.url().startsWith("blob:"))
+        problems.push(`request failed on ${page.url()}: ${r.url()} (${r.failure()?.errorText})`);
     });
     return problems;
   }
@@ -121,7 +122,14 @@ describe("site served as the README says (browser)", { skip, timeout: 300_000 },
       .first()
       .waitFor({ state: "attached", timeout: 30_000 })
       .catch(() => assert.fail(`${name}: nothing rendered in main`));
-    // leave only once the page's own requests are done (DuckDB's wasm among them): a click mid-download aborts it
+    // leave only once every cell has its value (Framework's <observablehq-loading> placeholders are gone: the SQL
+    // page's first query has run, so DuckDB's wasm is loaded) and the page's requests are done: a click
+    // mid-download aborts it
+    await page
+      .waitForFunction(() => document.querySelectorAll("main observablehq-loading").length === 0, null, {
+        timeout: 90_000,
+      })
+      .catch(() => assert.fail(`${name}: cells still pending after 90 s`));
     await page
       .waitForLoadState("networkidle", { timeout: 60_000 })
       .catch(() => assert.fail(`${name}: requests still in flight after 60 s`));
