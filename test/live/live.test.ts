@@ -199,7 +199,7 @@ describe("live mode (preview + sweep + browser)", { skip, timeout: 900_000 }, ()
   }
 
   /** Polls the page every 150 ms until `until` holds; returns every state seen. Timeouts bound a stuck sweep, not
-   * its speed: on a loaded machine (CI beside other work) the sweeps run 3× slower than on a quiet one. */
+   * its speed: on a loaded machine (CI beside other work) the resumed sweep took longer than 60 s. */
   async function watch(
     page: Page,
     until: (s: PageState) => boolean,
